@@ -1,0 +1,228 @@
+"""A solved week as plain objects, and its JSON form (see docs/schedule-json.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from .domain import DAY_NAMES, hhmm
+from .errors import ScheduleFileError
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """One section of a group meeting once: when, where, who leads, who attends."""
+
+    group: str
+    section: str
+    day: int  # 0 = Monday
+    start: int  # minutes after midnight
+    end: int
+    room: str
+    facilitator: str  # staff ID
+    patients: tuple[str, ...]  # patient IDs, sorted
+
+    @property
+    def day_name(self) -> str:
+        return DAY_NAMES[self.day]
+
+    @property
+    def start_text(self) -> str:
+        return hhmm(self.start)
+
+    @property
+    def end_text(self) -> str:
+        return hhmm(self.end)
+
+    @property
+    def minutes(self) -> int:
+        return self.end - self.start
+
+    @property
+    def when(self) -> str:
+        return f"{self.day_name} {self.start_text}-{self.end_text}"
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.day, self.start, self.group, self.section)
+
+    def to_dict(self) -> dict:
+        return {
+            "group": self.group,
+            "section": self.section,
+            "day": self.day_name,
+            "start": self.start_text,
+            "end": self.end_text,
+            "room": self.room,
+            "facilitator": self.facilitator,
+            "patients": list(self.patients),
+        }
+
+
+@dataclass(frozen=True)
+class Section:
+    """One cohort of a group: same members and facilitator at every meeting."""
+
+    group: str
+    name: str
+    facilitator: str
+    patients: tuple[str, ...]
+    meetings: tuple[Meeting, ...]
+
+    @property
+    def rooms(self) -> list[str]:
+        return sorted({m.room for m in self.meetings})
+
+
+@dataclass
+class Schedule:
+    """The week: every meeting, plus how it was found."""
+
+    status: str  # "optimal" or "feasible"
+    meetings: list[Meeting]
+    week_of: dt.date | None = None
+    center: str = ""
+    objective: float | None = None
+    best_bound: float | None = None
+    penalties: dict[str, int] = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.meetings = sorted(self.meetings, key=lambda m: m.sort_key)
+
+    # --- views -------------------------------------------------------------------
+
+    @cached_property
+    def sections(self) -> list[Section]:
+        by_key: dict[tuple[str, str], list[Meeting]] = defaultdict(list)
+        for m in self.meetings:
+            by_key[(m.group, m.section)].append(m)
+        out = []
+        for (group, name), ms in sorted(by_key.items()):
+            first = ms[0]
+            out.append(Section(group, name, first.facilitator, first.patients, tuple(ms)))
+        return out
+
+    @cached_property
+    def _sections_per_group(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for s in self.sections:
+            counts[s.group] += 1
+        return counts
+
+    def label(self, group: str, section: str) -> str:
+        """'CBT Skills' when the group has one section, else 'CBT Skills B'."""
+        if self._sections_per_group.get(group, 0) > 1:
+            return f"{group} {section}"
+        return group
+
+    def for_patient(self, patient_id: str) -> list[Meeting]:
+        return [m for m in self.meetings if patient_id in m.patients]
+
+    def for_staff(self, staff_id: str) -> list[Meeting]:
+        return [m for m in self.meetings if m.facilitator == staff_id]
+
+    def for_room(self, room: str) -> list[Meeting]:
+        return [m for m in self.meetings if m.room == room]
+
+    @property
+    def gap(self) -> float | None:
+        """Relative distance between the objective and the solver's proven bound."""
+        if self.objective is None or self.best_bound is None:
+            return None
+        if self.objective == 0:
+            return 0.0
+        return abs(self.objective - self.best_bound) / max(abs(self.objective), 1e-9)
+
+    # --- JSON --------------------------------------------------------------------
+
+    def to_dict(self) -> dict:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "status": self.status,
+            "center": self.center,
+            "week_of": self.week_of.isoformat() if self.week_of else None,
+            "meetings": [m.to_dict() for m in self.meetings],
+            "sections": [
+                {
+                    "group": s.group,
+                    "section": s.name,
+                    "facilitator": s.facilitator,
+                    "patients": list(s.patients),
+                    "meetings": len(s.meetings),
+                    "rooms": s.rooms,
+                }
+                for s in self.sections
+            ],
+            "objective": self.objective,
+            "best_bound": self.best_bound,
+            "penalties": dict(self.penalties),
+            "stats": dict(self.stats),
+            "warnings": list(self.warnings),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict, source: str = "schedule") -> "Schedule":
+        """Read back a schedule.json (possibly edited by hand); errors name the meeting."""
+        if not isinstance(data, dict) or not isinstance(data.get("meetings"), list):
+            raise ScheduleFileError(f"{source} is not a schedule: it has no 'meetings' list.")
+        meetings = []
+        for i, raw in enumerate(data["meetings"], start=1):
+            meetings.append(_meeting_from_dict(raw, f"{source}, meeting {i}"))
+        week_of = data.get("week_of")
+        try:
+            week = dt.date.fromisoformat(week_of) if week_of else None
+        except (TypeError, ValueError):
+            raise ScheduleFileError(f"{source}: 'week_of' {week_of!r} is not a YYYY-MM-DD date.")
+        return cls(
+            status=str(data.get("status", "feasible")),
+            meetings=meetings,
+            week_of=week,
+            center=str(data.get("center") or ""),
+            objective=data.get("objective"),
+            best_bound=data.get("best_bound"),
+            penalties=dict(data.get("penalties") or {}),
+            stats=dict(data.get("stats") or {}),
+            warnings=list(data.get("warnings") or []),
+        )
+
+
+def _meeting_from_dict(raw: Any, where: str) -> Meeting:
+    if not isinstance(raw, dict):
+        raise ScheduleFileError(f"{where} is not an object.")
+    missing = [k for k in ("group", "section", "day", "start", "end", "room", "facilitator", "patients") if k not in raw]
+    if missing:
+        raise ScheduleFileError(f"{where} lacks {', '.join(missing)}.")
+    day_text = str(raw["day"]).strip()[:3].title()
+    if day_text not in DAY_NAMES:
+        raise ScheduleFileError(f"{where}: day {raw['day']!r} is not Mon..Sun.")
+    start, end = _minutes(raw["start"], where), _minutes(raw["end"], where)
+    if not isinstance(raw["patients"], list):
+        raise ScheduleFileError(f"{where}: 'patients' must be a list of patient IDs.")
+    return Meeting(
+        group=str(raw["group"]),
+        section=str(raw["section"]),
+        day=DAY_NAMES.index(day_text),
+        start=start,
+        end=end,
+        room=str(raw["room"]),
+        facilitator=str(raw["facilitator"]),
+        patients=tuple(sorted(str(p) for p in raw["patients"])),
+    )
+
+
+def _minutes(text: Any, where: str) -> int:
+    try:
+        h, m = str(text).split(":")
+        value = int(h) * 60 + int(m)
+    except ValueError:
+        raise ScheduleFileError(f"{where}: time {text!r} is not HH:MM.") from None
+    if not 0 <= value <= 24 * 60:
+        raise ScheduleFileError(f"{where}: time {text!r} is not HH:MM.")
+    return value

@@ -1,0 +1,243 @@
+"""The hard rules, one method per rule family (numbers refer to docs/rules.md)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ortools.sat.python.cp_model import CpModel, LinearExpr
+
+from .plan import Plan
+from .variables import Presence, Variables
+
+
+class Constraints:
+    def __init__(self, model: CpModel, plan: Plan, variables: Variables):
+        self.model = model
+        self.plan = plan
+        self.vars = variables
+        self.slot_minutes = {s.index: s.minutes for s in plan.slots}
+        self.slot_day = {s.index: s.day for s in plan.slots}
+
+    def add_all(self) -> None:
+        self.sections_meet_weekly()
+        self.sections_used_in_order()
+        self.patients_join_their_groups()
+        self.section_sizes()
+        self.members_at_every_meeting()
+        self.patients_one_place_at_a_time()
+        self.patients_daily_cap()
+        self.patients_min_hours()
+        self.one_facilitator_per_section()
+        self.facilitators_at_every_meeting()
+        self.facilitators_one_place_at_a_time()
+        self.facilitators_caps()
+        self.one_room_per_meeting()
+        self.rooms_one_meeting_at_a_time()
+        self.rooms_fit_members()
+        self.keep_apart()
+        self.peer_role_models()
+
+    # --- rule 1: sections ----------------------------------------------------------
+
+    def sections_meet_weekly(self) -> None:
+        """Rule 1: an open section meets exactly Sessions-per-week times, at distinct slots."""
+        for sv in self.vars.sections:
+            self.model.add(sum(sv.meets.values()) == sv.group.sessions * sv.active)
+
+    def sections_used_in_order(self) -> None:
+        """Symmetry: within a group part, section k+1 opens only if section k is open."""
+        for sections in self.vars.by_part:
+            for a, b in zip(sections, sections[1:]):
+                self.model.add_implication(b.active, a.active)
+
+    # --- rule 2: membership --------------------------------------------------------
+
+    def patients_join_their_groups(self) -> None:
+        """Rule 2: one section of each assigned group; electives at most one; nothing else."""
+        if self.plan.unplaceable:
+            # Someone must attend a group they can never be placed in (see plan notes).
+            self.model.add_bool_or([])
+        for gp, sections in zip(self.plan.groups, self.vars.by_part):
+            for patient in gp.pool:
+                choices = [sv.member[patient.id] for sv in sections if patient.id in sv.member]
+                if patient.id in gp.must:
+                    self.model.add_exactly_one(choices)
+                else:
+                    self.model.add_at_most_one(choices)
+            for sv in sections:
+                for member in sv.member.values():
+                    self.model.add_implication(member, sv.active)
+
+    def section_sizes(self) -> None:
+        """Rule 2: an open section has Min size..Max size members."""
+        for sv in self.vars.sections:
+            g = sv.group
+            self.model.add(sv.size >= g.min_size * sv.active)
+            self.model.add(sv.size <= g.max_size * sv.active)
+
+    # --- rules 3 and 4: patients ---------------------------------------------------
+
+    def _attend_by_section(self):
+        for pid, presences in self.vars.attend.items():
+            by_section: dict[int, list[Presence]] = defaultdict(list)
+            for a in presences:
+                by_section[a.section.index].append(a)
+            for group in by_section.values():
+                yield pid, group[0].section, group
+
+    def members_at_every_meeting(self) -> None:
+        """Rules 1, 4: a member attends every meeting, so meetings fall in the member's free slots."""
+        for pid, sv, presences in self._attend_by_section():
+            member = sv.member[pid]
+            for a in presences:
+                meets = sv.meets[a.slot]
+                self.model.add_implication(a.var, meets)
+                # Redundant, but lets propagation fix attendance as soon as both are known.
+                self.model.add_bool_or([~member, ~meets, a.var])
+            self.model.add(sum(a.var for a in presences) == sv.group.sessions * member)
+            # Redundant: a member's section never meets when the member cannot come.
+            free = {a.slot for a in presences}
+            blocked = [v for t, v in sv.meets.items() if t not in free]
+            if blocked:
+                self.model.add(LinearExpr.sum(blocked) == 0).only_enforce_if(member)
+
+    def patients_one_place_at_a_time(self) -> None:
+        """Rule 3: a patient attends at most one meeting per slot."""
+        for presences in self.vars.attend.values():
+            for per_slot in _by(presences, lambda a: a.slot).values():
+                if len(per_slot) > 1:
+                    self.model.add_at_most_one(a.var for a in per_slot)
+
+    def patients_daily_cap(self) -> None:
+        """Rule 4: at most the program's Max per day meetings a day."""
+        programs = self.plan.roster.program_by_name
+        for patient in self.plan.patients:
+            cap = programs[patient.program].max_per_day
+            if cap is None:
+                continue
+            for per_day in _by(self.vars.attend[patient.id], lambda a: self.slot_day[a.slot]).values():
+                if len({a.slot for a in per_day}) > cap:
+                    self.model.add(sum(a.var for a in per_day) <= cap)
+
+    def patients_min_hours(self) -> None:
+        """Rule 4: at least the program's Min hours of group time in the week."""
+        programs = self.plan.roster.program_by_name
+        for patient in self.plan.patients:
+            need = programs[patient.program].min_minutes
+            if need > 0:
+                presences = self.vars.attend[patient.id]
+                self.model.add(sum(a.var * self.slot_minutes[a.slot] for a in presences) >= need)
+
+    # --- rule 5: facilitators -----------------------------------------------------
+
+    def one_facilitator_per_section(self) -> None:
+        """Rules 1, 5: an open section has exactly one qualified facilitator."""
+        for sv in self.vars.sections:
+            self.model.add(sum(sv.leads.values()) == sv.active)
+
+    def facilitators_at_every_meeting(self) -> None:
+        """Rule 5: the facilitator leads every meeting, so meetings fall in their Available slots."""
+        by_pair: dict[tuple[str, int], list[Presence]] = defaultdict(list)
+        for sid, presences in self.vars.teach.items():
+            for a in presences:
+                by_pair[(sid, a.section.index)].append(a)
+        for (sid, _), presences in by_pair.items():
+            sv = presences[0].section
+            leads = sv.leads[sid]
+            for a in presences:
+                meets = sv.meets[a.slot]
+                self.model.add_implication(a.var, meets)
+                self.model.add_bool_or([~leads, ~meets, a.var])
+            self.model.add(sum(a.var for a in presences) == sv.group.sessions * leads)
+            free = {a.slot for a in presences}
+            blocked = [v for t, v in sv.meets.items() if t not in free]
+            if blocked:
+                self.model.add(LinearExpr.sum(blocked) == 0).only_enforce_if(leads)
+
+    def facilitators_one_place_at_a_time(self) -> None:
+        """Rule 3: a facilitator leads at most one meeting per slot."""
+        for presences in self.vars.teach.values():
+            for per_slot in _by(presences, lambda a: a.slot).values():
+                if len(per_slot) > 1:
+                    self.model.add_at_most_one(a.var for a in per_slot)
+
+    def facilitators_caps(self) -> None:
+        """Rule 5: within the staff member's Max per day and Max per week."""
+        for staff in self.plan.roster.staff:
+            presences = self.vars.teach.get(staff.id, [])
+            if staff.max_per_day is not None:
+                for per_day in _by(presences, lambda a: self.slot_day[a.slot]).values():
+                    if len({a.slot for a in per_day}) > staff.max_per_day:
+                        self.model.add(sum(a.var for a in per_day) <= staff.max_per_day)
+            if staff.max_per_week is not None and presences:
+                led = [
+                    sv.group.sessions * sv.leads[staff.id]
+                    for sv in self.vars.sections
+                    if staff.id in sv.leads
+                ]
+                self.model.add(sum(led) <= staff.max_per_week)
+
+    # --- rule 6: rooms ---------------------------------------------------------------
+
+    def one_room_per_meeting(self) -> None:
+        """Rule 6: every meeting is in exactly one suitable, available room."""
+        for sv in self.vars.sections:
+            per_slot = _by(sv.room_at.items(), lambda item: item[0][1])
+            for t, meets in sv.meets.items():
+                rooms = [var for _, var in per_slot.get(t, [])]
+                self.model.add(sum(rooms) == meets)
+
+    def rooms_one_meeting_at_a_time(self) -> None:
+        """Rule 3: a room holds at most one meeting per slot."""
+        per_room_slot: dict[tuple[str, int], list] = defaultdict(list)
+        for sv in self.vars.sections:
+            for room_slot, var in sv.room_at.items():
+                per_room_slot[room_slot].append(var)
+        for vars_ in per_room_slot.values():
+            if len(vars_) > 1:
+                self.model.add_at_most_one(vars_)
+
+    def rooms_fit_members(self) -> None:
+        """Rule 6: a room used by a section seats all members and has every member's Needs."""
+        for sv in self.vars.sections:
+            g = sv.group
+            needs = {
+                p.id: p.needs - g.room_needs for p in sv.plan.pool if p.id in sv.member and p.needs
+            }
+            uses_by_room = _by(sv.room_at.items(), lambda item: item[0][0])
+            for room in sv.plan.rooms:
+                uses = [var for _, var in uses_by_room.get(room.name, [])]
+                too_small = room.capacity < min(g.max_size, len(sv.member))
+                lacking = [pid for pid, need in needs.items() if not need <= room.features]
+                if not uses or not (too_small or lacking):
+                    continue
+                used = self.model.new_bool_var("")
+                for var in uses:
+                    self.model.add_implication(var, used)
+                if too_small:
+                    self.model.add(sv.size <= room.capacity).only_enforce_if(used)
+                for pid in lacking:
+                    self.model.add_implication(sv.member[pid], ~used)
+
+    # --- rules 7 and 8 -------------------------------------------------------------------
+
+    def keep_apart(self) -> None:
+        """Rule 7: a keep-apart pair never shares a section."""
+        for a, b in self.plan.roster.keep_apart_pairs():
+            for sv in self.vars.sections:
+                if a in sv.member and b in sv.member:
+                    self.model.add_at_most_one([sv.member[a], sv.member[b]])
+
+    def peer_role_models(self) -> None:
+        """Rule 8: every open peer section has at least one role model."""
+        for sv in self.vars.sections:
+            if sv.group.is_peer:
+                models = [v for pid, v in sv.member.items() if pid in self.plan.role_models]
+                self.model.add(sum(models) >= sv.active)
+
+
+def _by(items, key_fn) -> dict:
+    out: dict = defaultdict(list)
+    for item in items:
+        out[key_fn(item)].append(item)
+    return out

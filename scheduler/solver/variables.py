@@ -1,0 +1,82 @@
+"""The CP-SAT decision variables, created only where the plan allows them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ortools.sat.python.cp_model import CpModel, IntVar, LinearExpr
+
+from .plan import GroupPlan, Plan
+
+
+@dataclass
+class SectionVars:
+    """Variables of one candidate section (group, k)."""
+
+    index: int
+    plan: GroupPlan
+    k: int
+    active: IntVar
+    meets: dict[int, IntVar] = field(default_factory=dict)  # slot -> meets then
+    member: dict[str, IntVar] = field(default_factory=dict)  # patient ID -> is a member
+    leads: dict[str, IntVar] = field(default_factory=dict)  # staff ID -> facilitates
+    room_at: dict[tuple[str, int], IntVar] = field(default_factory=dict)  # (room, slot) -> there
+
+    @property
+    def group(self):
+        return self.plan.group
+
+    @property
+    def size(self) -> LinearExpr:
+        return LinearExpr.sum(list(self.member.values()))
+
+
+@dataclass(frozen=True)
+class Presence:
+    """Someone (patient or facilitator) is at a section's meeting in a slot."""
+
+    section: SectionVars
+    slot: int
+    var: IntVar
+
+
+class Variables:
+    def __init__(self, model: CpModel, plan: Plan):
+        self.sections: list[SectionVars] = []
+        self.by_part: list[list[SectionVars]] = []  # parallel to plan.groups
+        self.by_group: dict[str, list[SectionVars]] = defaultdict(list)
+        self.attend: dict[str, list[Presence]] = defaultdict(list)
+        self.teach: dict[str, list[Presence]] = defaultdict(list)
+        patient_slots = {pid: set(ts) for pid, ts in plan.patient_slots.items()}
+        staff_slots = {sid: set(ts) for sid, ts in plan.staff_slots.items()}
+        room_slots = {name: set(ts) for name, ts in plan.room_slots.items()}
+
+        for gp in plan.groups:
+            part_sections = []
+            for k in range(gp.sections):
+                sv = SectionVars(len(self.sections), gp, k, model.new_bool_var(""))
+                for t in gp.slots:
+                    sv.meets[t] = model.new_bool_var("")
+                for i, patient in enumerate(gp.pool):
+                    # Sections are numbered by their first member in pool order:
+                    # the i-th patient can only be in sections 0..i.
+                    if k > i:
+                        continue
+                    sv.member[patient.id] = model.new_bool_var("")
+                    for t in gp.slots:
+                        if t in patient_slots[patient.id]:
+                            self.attend[patient.id].append(Presence(sv, t, model.new_bool_var("")))
+                for staff in gp.staff:
+                    sv.leads[staff.id] = model.new_bool_var("")
+                    for t in gp.slots:
+                        if t in staff_slots[staff.id]:
+                            self.teach[staff.id].append(Presence(sv, t, model.new_bool_var("")))
+                for room in gp.rooms:
+                    for t in gp.slots:
+                        if t in room_slots[room.name]:
+                            sv.room_at[(room.name, t)] = model.new_bool_var("")
+                self.sections.append(sv)
+                part_sections.append(sv)
+            self.by_part.append(part_sections)
+            self.by_group[gp.group.name].extend(part_sections)
