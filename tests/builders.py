@@ -37,7 +37,7 @@ def write_workbook(path: Path, sheets: Sheets) -> Path:
 
 
 def minimal_roster() -> Sheets:
-    """A small valid roster: 3 slots, 1 program, 2 groups, 2 staff, 2 rooms, 6 patients.
+    """A small valid, schedulable roster: 4 slots, 1 program, 2 groups, 2 staff, 2 rooms, 6 patients.
 
     P01..P03 were admitted long before Week of (role models), P04..P06 recently.
     """
@@ -57,6 +57,7 @@ _MINIMAL: Sheets = {
         ["Mon", "9:00", "10:30", "Morning"],
         ["Mon", "11:00", "12:30", "Late morning"],
         ["Tue", "9:00", "10:30", "Morning"],
+        ["Tue", "11:00", "12:30", "Late morning"],
     ],
     "Programs": [
         ["Program", "Min hours", "Max per day", "Attends"],
@@ -76,7 +77,7 @@ _MINIMAL: Sheets = {
     "Rooms": [
         ["Room", "Capacity", "Features", "Unavailable"],
         ["Room A", 10, None, None],
-        ["Room B", 8, "accessible", "Tue"],
+        ["Room B", 8, "accessible", "Wed"],
     ],
     "Patients": [
         ["ID", "Name", "Program", "Gender", "Admitted", "Track", "Primary therapist",
@@ -85,7 +86,7 @@ _MINIMAL: Sheets = {
         ["P02", "Bob", "Residential", "M", dt.date(2024, 1, 10), "alcohol", "S2", None, None, None, None, None],
         ["P03", "Cy", "Residential", "M", dt.date(2024, 1, 20), "stimulants", None, None, None, None, None, None],
         ["P04", "Di", "Residential", "F", dt.date(2024, 2, 28), "opioids", "S2", None, None, "P05", None, None],
-        ["P05", "Ed", "Residential", "M", dt.date(2024, 3, 1), "alcohol", None, None, "Tue", None, None, None],
+        ["P05", "Ed", "Residential", "M", dt.date(2024, 3, 1), "alcohol", None, None, "Tue 11:00-12:30", None, None, None],
         ["P06", "Flo", "Residential", "F", dt.date(2024, 3, 2), "alcohol", None, None, None, None, "accessible", None],
     ],
 }

@@ -48,7 +48,8 @@ def test_minimal_roster_reads_cleanly(tmp_path):
     assert roster.settings.center == "Hillside Recovery"
     assert roster.settings.week_of == dt.date(2024, 3, 4)
     assert roster.settings.time_limit == 10
-    assert [str(s) for s in roster.slots] == ["Mon 09:00-10:30", "Mon 11:00-12:30", "Tue 09:00-10:30"]
+    assert [str(s) for s in roster.slots] == [
+        "Mon 09:00-10:30", "Mon 11:00-12:30", "Tue 09:00-10:30", "Tue 11:00-12:30"]
     assert [g.name for g in roster.groups] == ["Peer Support", "CBT Skills"]
     assert roster.groups[1].skill == "cbt"
     assert [s.id for s in roster.staff] == ["S1", "S2"]
@@ -185,7 +186,8 @@ def test_time_expressions_are_read(tmp_path):
     set_cell(sheets, "Patients", 2, "Unavailable", "Mon 9:30-10:00")
     roster = read_sheets(tmp_path, sheets)
     patient = roster.patients[0]
-    assert [str(s) for s in roster.patient_slots(patient)] == ["Mon 11:00-12:30", "Tue 09:00-10:30"]
+    assert [str(s) for s in roster.patient_slots(patient)] == [
+        "Mon 11:00-12:30", "Tue 09:00-10:30", "Tue 11:00-12:30"]
 
 
 def test_unknown_columns_and_sheets_are_ignored_with_a_warning(tmp_path):
@@ -475,7 +477,7 @@ def test_end_not_after_start(tmp_path):
 def test_overlapping_slots_name_both_rows(tmp_path):
     sheets = minimal_roster()
     add_row(sheets, "Slots", {"Day": "Mon", "Start": "10:00", "End": "11:00"})
-    problem = one_problem(tmp_path, sheets, "Slots", 5, "Start")
+    problem = one_problem(tmp_path, sheets, "Slots", 6, "Start")
     assert problem.message == (
         "Mon 10:00-11:00 overlaps Mon 09:00-10:30 on row 2; periods of one day must not overlap.")
 
@@ -507,9 +509,9 @@ def test_counts_and_kinds(tmp_path, sheet, row, column, value, expected):
 
 
 def test_more_sessions_than_slots(tmp_path):
-    sheets = set_cell(minimal_roster(), "Groups", 2, "Sessions per week", 4)
+    sheets = set_cell(minimal_roster(), "Groups", 2, "Sessions per week", 5)
     problem = one_problem(tmp_path, sheets, "Groups", 2, "Sessions per week")
-    assert problem.message.startswith("4 sessions a week, but the Slots sheet has only 3 slots")
+    assert problem.message.startswith("5 sessions a week, but the Slots sheet has only 4 slots")
 
 
 def test_no_slots(tmp_path):
@@ -730,7 +732,7 @@ def test_template_filled_with_minimal_rows_validates_cleanly(tmp_path):
     book.save(path)
     roster = read_roster(path)
     assert roster.warnings == []
-    assert len(roster.patients) == 6 and len(roster.slots) == 3
+    assert len(roster.patients) == 6 and len(roster.slots) == 4
     assert roster.settings.role_model_days == 30 and roster.settings.time_limit == 60
 
 

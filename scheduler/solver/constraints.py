@@ -40,7 +40,11 @@ class Constraints:
     # --- rule 1: sections ----------------------------------------------------------
 
     def sections_meet_weekly(self) -> None:
-        """Rule 1: an open section meets exactly Sessions-per-week times, at distinct slots."""
+        """Rule 1: an open section meets exactly Sessions-per-week times, at distinct slots.
+
+        Also implied once a section has a member (who attends every meeting); stated
+        for clarity and because it tightens the LP relaxation.
+        """
         for sv in self.vars.sections:
             self.model.add(sum(sv.meets.values()) == sv.group.sessions * sv.active)
 

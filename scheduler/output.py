@@ -1,0 +1,97 @@
+"""Write every output of a schedule into a folder, all or nothing.
+
+Everything is rendered into a hidden staging folder inside the target first;
+only when all files exist are they moved into place, each with an atomic
+rename. A failure leaves the folder as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from . import __version__
+from .domain import Roster
+from .errors import OutputError
+from .solution import Schedule
+
+AUDIENCES = ("master", "staff", "patients", "rooms")
+
+
+def output_names(pdf: bool = True) -> list[str]:
+    names = ["schedule.json", "schedule.xlsx"]
+    for audience in AUDIENCES:
+        names.append(f"{audience}.html")
+        if pdf:
+            names.append(f"{audience}.pdf")
+    return names
+
+
+def schedule_json(roster: Roster, schedule: Schedule) -> str:
+    data = schedule.to_dict()
+    data["generated"] = {
+        "by": f"scheduler {__version__}",
+        "at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "roster": Path(roster.source).name if roster.source else None,
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_outputs(roster: Roster, schedule: Schedule, out_dir: Path, pdf: bool = True,
+                  protect: tuple[Path, ...] = ()) -> list[Path]:
+    """Render everything, then move it into out_dir. Returns the written paths.
+
+    protect: files that must never be overwritten (the roster itself).
+    """
+    # Imported here so `validate` and `init` never pay for Jinja2/WeasyPrint.
+    from .writers.html import render_html
+    from .writers.xlsx import render_xlsx
+
+    out_dir = Path(out_dir)
+    names = output_names(pdf)
+    _check_target(out_dir, names, protect)
+    staging = Path(tempfile.mkdtemp(prefix=".scheduler-", dir=out_dir))
+    try:
+        (staging / "schedule.json").write_text(schedule_json(roster, schedule), encoding="utf-8")
+        render_xlsx(roster, schedule, staging / "schedule.xlsx")
+        pages = render_html(roster, schedule)
+        for audience in AUDIENCES:
+            (staging / f"{audience}.html").write_text(pages[audience], encoding="utf-8")
+        if pdf:
+            from .writers.pdf import render_pdf
+
+            for audience in AUDIENCES:
+                (staging / f"{audience}.pdf").write_bytes(render_pdf(pages[audience]))
+        written = []
+        for name in names:
+            os.replace(staging / name, out_dir / name)
+            written.append(out_dir / name)
+        if not pdf:
+            # PDFs from an earlier run would no longer match this week.
+            for audience in AUDIENCES:
+                (out_dir / f"{audience}.pdf").unlink(missing_ok=True)
+        return written
+    except OSError as exc:
+        raise OutputError(f"Could not write the schedule into {out_dir}: {exc.strerror or exc}.") from exc
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _check_target(out_dir: Path, names: list[str], protect: tuple[Path, ...]) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"{out_dir} is a file, not a folder; choose another --out folder.")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"Could not create the folder {out_dir}: {exc.strerror or exc}.") from exc
+    guarded = {p.resolve() for p in protect}
+    for name in names:
+        if (out_dir / name).resolve() in guarded:
+            raise OutputError(
+                f"Writing {name} into {out_dir} would overwrite your roster; "
+                f"choose another --out folder or rename the roster."
+            )

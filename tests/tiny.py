@@ -1,0 +1,90 @@
+"""Tiny hand-checkable rosters built directly as dataclasses (no workbook)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from checker import check
+
+from scheduler.domain import Group, Patient, Program, Room, Roster, Settings, Slot, Staff, key
+from scheduler.output import schedule_json
+from scheduler.parsing import parse_day, parse_time, parse_time_expr
+from scheduler.solver import SolveOptions, solve
+
+WEEK_OF = dt.date(2026, 11, 30)
+VETERAN = WEEK_OF - dt.timedelta(days=90)  # a role model
+NEWCOMER = WEEK_OF - dt.timedelta(days=3)
+
+
+def slots(*specs: str) -> list[Slot]:
+    """slots('Mon 9:00-10:00', 'Tue 9:00-10:00') -> indexed Slots in week order."""
+    parsed = []
+    for spec in specs:
+        day, times = spec.split()
+        start, end = times.split("-")
+        parsed.append((parse_day(day), parse_time(start), parse_time(end)))
+    parsed.sort()
+    return [Slot(i, d, s, e) for i, (d, s, e) in enumerate(parsed)]
+
+
+def program(name="Res", min_hours=0.0, max_per_day=None, attends="") -> Program:
+    return Program(name, round(min_hours * 60), max_per_day, parse_time_expr(attends))
+
+
+def group(name="G", kind="therapy", sessions=1, min_size=1, max_size=10, skill="cbt",
+          programs=(), required=True, gender=None, track=None, room_needs=()) -> Group:
+    return Group(name, kind, sessions, min_size, max_size, key(skill), frozenset(programs),
+                 required, gender, track, frozenset(key(f) for f in room_needs))
+
+
+def staff(id="S1", skills=("cbt",), available="", max_per_day=None, max_per_week=None) -> Staff:
+    return Staff(id, f"Staff {id}", frozenset(key(s) for s in skills), parse_time_expr(available),
+                 max_per_day, max_per_week)
+
+
+def room(name="R1", capacity=10, features=(), unavailable="") -> Room:
+    return Room(name, capacity, frozenset(key(f) for f in features), parse_time_expr(unavailable))
+
+
+def patient(id="P1", program="Res", admitted=VETERAN, unavailable="", extra=(), keep_apart=(),
+            needs=(), gender=None, track=None, role_model=None) -> Patient:
+    return Patient(id, program, f"Patient {id}", gender, admitted, track, None, tuple(extra),
+                   parse_time_expr(unavailable), tuple(keep_apart),
+                   frozenset(key(n) for n in needs), role_model)
+
+
+def patients(n: int, prefix="P", **kw) -> list[Patient]:
+    return [patient(f"{prefix}{i}", **kw) for i in range(1, n + 1)]
+
+
+def roster(slot_list=None, programs=None, groups=None, staff_list=None, rooms=None,
+           patient_list=None, role_model_days=30) -> Roster:
+    return Roster(
+        Settings(center="Tiny", week_of=WEEK_OF, role_model_days=role_model_days),
+        slot_list if slot_list is not None else slots("Mon 9:00-10:00"),
+        programs if programs is not None else [program()],
+        groups if groups is not None else [group()],
+        staff_list if staff_list is not None else [staff()],
+        rooms if rooms is not None else [room()],
+        patient_list if patient_list is not None else [patient()],
+    )
+
+
+def solve_checked(r: Roster, time_limit: float = 20) -> dict | None:
+    """Solve; if a week is found, the independent checker must find no broken rule."""
+    result = solve(r, SolveOptions(time_limit=time_limit, workers=2))
+    if not result.found:
+        assert result.status == "infeasible", result.status
+        return None
+    data = json.loads(schedule_json(r, result.schedule))
+    assert check(r, data) == []
+    return data
+
+
+def meetings_of(data: dict, group_name: str) -> list[dict]:
+    return [m for m in data["meetings"] if m["group"] == group_name]
+
+
+def when(m: dict) -> str:
+    return f"{m['day']} {m['start']}"
