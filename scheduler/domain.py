@@ -26,16 +26,12 @@ def hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-@dataclass(frozen=True)
-class Slot:
-    """A bookable period of the week."""
+class WeekTime:
+    """Readable forms of anything with a day and start/end minutes (slots, meetings)."""
 
-    index: int
     day: int  # 0 = Monday
     start: int  # minutes after midnight
     end: int
-    label: str = ""
-    row: int | None = None
 
     @property
     def minutes(self) -> int:
@@ -53,8 +49,24 @@ class Slot:
     def end_text(self) -> str:
         return hhmm(self.end)
 
-    def __str__(self) -> str:
+    @property
+    def when(self) -> str:
         return f"{self.day_name} {self.start_text}-{self.end_text}"
+
+
+@dataclass(frozen=True)
+class Slot(WeekTime):
+    """A bookable period of the week."""
+
+    index: int
+    day: int  # 0 = Monday
+    start: int  # minutes after midnight
+    end: int
+    label: str = ""
+    row: int | None = None
+
+    def __str__(self) -> str:
+        return self.when
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from .domain import DAY_NAMES, hhmm
+from .domain import DAY_NAMES, WeekTime
 from .errors import ScheduleFileError
 
 SCHEMA_VERSION = 1
 
 
 @dataclass(frozen=True)
-class Meeting:
+class Meeting(WeekTime):
     """One section of a group meeting once: when, where, who leads, who attends."""
 
     group: str
@@ -26,26 +26,6 @@ class Meeting:
     room: str
     facilitator: str  # staff ID
     patients: tuple[str, ...]  # patient IDs, sorted
-
-    @property
-    def day_name(self) -> str:
-        return DAY_NAMES[self.day]
-
-    @property
-    def start_text(self) -> str:
-        return hhmm(self.start)
-
-    @property
-    def end_text(self) -> str:
-        return hhmm(self.end)
-
-    @property
-    def minutes(self) -> int:
-        return self.end - self.start
-
-    @property
-    def when(self) -> str:
-        return f"{self.day_name} {self.start_text}-{self.end_text}"
 
     @property
     def sort_key(self) -> tuple:

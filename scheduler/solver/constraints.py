@@ -7,7 +7,7 @@ from collections import defaultdict
 from ortools.sat.python.cp_model import CpModel, LinearExpr
 
 from .plan import Plan
-from .variables import Presence, Variables
+from .variables import Presence, SectionVars, Variables
 
 
 class Constraints:
@@ -79,49 +79,24 @@ class Constraints:
             self.model.add(sv.size >= g.min_size * sv.active)
             self.model.add(sv.size <= g.max_size * sv.active)
 
-    # --- rules 3 and 4: patients ---------------------------------------------------
-
-    def _attend_by_section(self):
-        for pid, presences in self.vars.attend.items():
-            by_section: dict[int, list[Presence]] = defaultdict(list)
-            for a in presences:
-                by_section[a.section.index].append(a)
-            for group in by_section.values():
-                yield pid, group[0].section, group
+    # --- rules 3, 4 and 5: patients and facilitators at meetings ---------------------
 
     def members_at_every_meeting(self) -> None:
         """Rules 1, 4: a member attends every meeting, so meetings fall in the member's free slots."""
-        for pid, sv, presences in self._attend_by_section():
-            member = sv.member[pid]
-            for a in presences:
-                meets = sv.meets[a.slot]
-                self.model.add_implication(a.var, meets)
-                # Redundant, but lets propagation fix attendance as soon as both are known.
-                self.model.add_bool_or([~member, ~meets, a.var])
-            self.model.add(sum(a.var for a in presences) == sv.group.sessions * member)
-            # Redundant: a member's section never meets when the member cannot come.
-            free = {a.slot for a in presences}
-            blocked = [v for t, v in sv.meets.items() if t not in free]
-            if blocked:
-                self.model.add(LinearExpr.sum(blocked) == 0).only_enforce_if(member)
+        for pid, presences in _per_section(self.vars.attend).items():
+            sv = presences[0].section
+            self._present_at_every_meeting(sv, sv.member[pid[0]], presences)
 
     def patients_one_place_at_a_time(self) -> None:
         """Rule 3: a patient attends at most one meeting per slot."""
         for presences in self.vars.attend.values():
-            for per_slot in _by(presences, lambda a: a.slot).values():
-                if len(per_slot) > 1:
-                    self.model.add_at_most_one(a.var for a in per_slot)
+            self._one_place_at_a_time(presences)
 
     def patients_daily_cap(self) -> None:
         """Rule 4: at most the program's Max per day meetings a day."""
         programs = self.plan.roster.program_by_name
         for patient in self.plan.patients:
-            cap = programs[patient.program].max_per_day
-            if cap is None:
-                continue
-            for per_day in _by(self.vars.attend[patient.id], lambda a: self.slot_day[a.slot]).values():
-                if len({a.slot for a in per_day}) > cap:
-                    self.model.add(sum(a.var for a in per_day) <= cap)
+            self._daily_cap(self.vars.attend[patient.id], programs[patient.program].max_per_day)
 
     def patients_min_hours(self) -> None:
         """Rule 4: at least the program's Min hours of group time in the week."""
@@ -132,8 +107,6 @@ class Constraints:
                 presences = self.vars.attend[patient.id]
                 self.model.add(sum(a.var * self.slot_minutes[a.slot] for a in presences) >= need)
 
-    # --- rule 5: facilitators -----------------------------------------------------
-
     def one_facilitator_per_section(self) -> None:
         """Rules 1, 5: an open section has exactly one qualified facilitator."""
         for sv in self.vars.sections:
@@ -141,38 +114,20 @@ class Constraints:
 
     def facilitators_at_every_meeting(self) -> None:
         """Rule 5: the facilitator leads every meeting, so meetings fall in their Available slots."""
-        by_pair: dict[tuple[str, int], list[Presence]] = defaultdict(list)
-        for sid, presences in self.vars.teach.items():
-            for a in presences:
-                by_pair[(sid, a.section.index)].append(a)
-        for (sid, _), presences in by_pair.items():
+        for sid, presences in _per_section(self.vars.teach).items():
             sv = presences[0].section
-            leads = sv.leads[sid]
-            for a in presences:
-                meets = sv.meets[a.slot]
-                self.model.add_implication(a.var, meets)
-                self.model.add_bool_or([~leads, ~meets, a.var])
-            self.model.add(sum(a.var for a in presences) == sv.group.sessions * leads)
-            free = {a.slot for a in presences}
-            blocked = [v for t, v in sv.meets.items() if t not in free]
-            if blocked:
-                self.model.add(LinearExpr.sum(blocked) == 0).only_enforce_if(leads)
+            self._present_at_every_meeting(sv, sv.leads[sid[0]], presences)
 
     def facilitators_one_place_at_a_time(self) -> None:
         """Rule 3: a facilitator leads at most one meeting per slot."""
         for presences in self.vars.teach.values():
-            for per_slot in _by(presences, lambda a: a.slot).values():
-                if len(per_slot) > 1:
-                    self.model.add_at_most_one(a.var for a in per_slot)
+            self._one_place_at_a_time(presences)
 
     def facilitators_caps(self) -> None:
         """Rule 5: within the staff member's Max per day and Max per week."""
         for staff in self.plan.roster.staff:
             presences = self.vars.teach.get(staff.id, [])
-            if staff.max_per_day is not None:
-                for per_day in _by(presences, lambda a: self.slot_day[a.slot]).values():
-                    if len({a.slot for a in per_day}) > staff.max_per_day:
-                        self.model.add(sum(a.var for a in per_day) <= staff.max_per_day)
+            self._daily_cap(presences, staff.max_per_day)
             if staff.max_per_week is not None and presences:
                 led = [
                     sv.group.sessions * sv.leads[staff.id]
@@ -180,6 +135,32 @@ class Constraints:
                     if staff.id in sv.leads
                 ]
                 self.model.add(sum(led) <= staff.max_per_week)
+
+    def _present_at_every_meeting(self, sv: SectionVars, role, presences: list[Presence]) -> None:
+        """role (member/leads) => present at each of the section's meetings, and only then."""
+        for a in presences:
+            meets = sv.meets[a.slot]
+            self.model.add_implication(a.var, meets)
+            # Redundant, but lets propagation fix presence as soon as both are known.
+            self.model.add_bool_or([~role, ~meets, a.var])
+        self.model.add(LinearExpr.sum([a.var for a in presences]) == sv.group.sessions * role)
+        # Redundant: the section never meets when this person cannot be there.
+        free = {a.slot for a in presences}
+        blocked = [v for t, v in sv.meets.items() if t not in free]
+        if blocked:
+            self.model.add(LinearExpr.sum(blocked) == 0).only_enforce_if(role)
+
+    def _one_place_at_a_time(self, presences: list[Presence]) -> None:
+        for per_slot in _by(presences, lambda a: a.slot).values():
+            if len(per_slot) > 1:
+                self.model.add_at_most_one(a.var for a in per_slot)
+
+    def _daily_cap(self, presences: list[Presence], cap: int | None) -> None:
+        if cap is None:
+            return
+        for per_day in _by(presences, lambda a: self.slot_day[a.slot]).values():
+            if len({a.slot for a in per_day}) > cap:
+                self.model.add(LinearExpr.sum([a.var for a in per_day]) <= cap)
 
     # --- rule 6: rooms ---------------------------------------------------------------
 
@@ -238,6 +219,15 @@ class Constraints:
             if sv.group.is_peer:
                 models = [v for pid, v in sv.member.items() if pid in self.plan.role_models]
                 self.model.add(sum(models) >= sv.active)
+
+
+def _per_section(presences: dict[str, list[Presence]]) -> dict[tuple[str, int], list[Presence]]:
+    """Presences of each person grouped by section: {(person, section index): [...]}."""
+    out: dict = defaultdict(list)
+    for who, items in presences.items():
+        for a in items:
+            out[(who, a.section.index)].append(a)
+    return out
 
 
 def _by(items, key_fn) -> dict:
