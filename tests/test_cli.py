@@ -141,3 +141,23 @@ def test_unknown_option_exits_2():
 def test_tiny_roster_infeasible_result_has_no_schedule():
     r = roster(groups=[group(min_size=4)], staff_list=[staff()], patient_list=patients(3))
     assert solve_checked(r) is None
+
+
+def test_ctrl_c_stops_the_search_and_writes_the_best_week_so_far(tmp_path):
+    sample = __import__("pathlib").Path(__file__).parent.parent / "sample_data" / "roster.xlsx"
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "scheduler", "solve", str(sample), "--out",
+                             str(out), "--no-pdf", "--workers", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in proc.stderr:  # not a terminal: one plain line per schedule found
+        if "schedule(s) found" in line and "best score" in line:
+            proc.send_signal(__import__("signal").SIGINT)
+            break
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    data = json.loads((out / "schedule.json").read_text())
+    # Either stopped early, or the search had just finished when the signal came.
+    assert data["stats"]["interrupted"] or data["status"] == "optimal"
+    if data["stats"]["interrupted"]:
+        assert "Stopped early" in stderr and data["status"] == "feasible"

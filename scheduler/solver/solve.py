@@ -108,6 +108,9 @@ def _solve_plan(plan: Plan, options: SolveOptions, progress: ProgressFn,
     # one light round reaches the first schedule 2-3x sooner and proves optimality sooner.
     solver.parameters.cp_model_probing_level = 1
     solver.parameters.max_presolve_iterations = 1
+    # Ctrl-C is handled here (stop_search from the main thread); CP-SAT's own
+    # handler aborts the process when the search runs in a worker thread.
+    solver.parameters.catch_sigint_signal = False
     callback = _Callback(progress, started)
     status, interrupted = _run_interruptible(solver, built.model, callback, progress, started)
 
@@ -156,25 +159,29 @@ class _Callback(cp_model.CpSolverSolutionCallback):
 def _run_interruptible(solver, model, callback, progress, started) -> tuple[int, bool]:
     """Solve in a worker thread so Ctrl-C can stop the search and keep the best week."""
     outcome: dict = {}
+    done = threading.Event()
 
     def work():
         try:
             outcome["status"] = solver.solve(model, callback)
         except BaseException as exc:  # re-raised in the caller's thread
             outcome["error"] = exc
+        finally:
+            done.set()
 
     thread = threading.Thread(target=work, name="cp-sat", daemon=True)
     thread.start()
     interrupted = False
-    while thread.is_alive():
+    # An Event, not Thread.join: a join interrupted by Ctrl-C can misreport is_alive().
+    while not done.is_set():
         try:
-            thread.join(0.5)
-            if thread.is_alive():
+            if not done.wait(0.5):
                 progress(Progress("tick", time.perf_counter() - started, callback.count,
                                   callback.objective, callback.bound))
         except KeyboardInterrupt:
             interrupted = True
             solver.stop_search()
+    thread.join()
     if "error" in outcome:
         raise outcome["error"]
     return outcome["status"], interrupted
