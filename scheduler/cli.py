@@ -153,6 +153,8 @@ def solve(roster: Path, out_dir: Path, time_limit, pdf, workers, seed, quiet):
         sys.exit(EXIT_NO_SCHEDULE)
     if result.stats.get("interrupted"):
         click.echo("Stopped early: writing the best schedule found so far.", err=True)
+    if not quiet:
+        click.echo("Writing the timetables" + (" and PDFs" if pdf else "") + "...", err=True)
     written = write_outputs(data, result.schedule, out_dir, pdf=pdf, protect=(roster,))
     for line in summary_lines(data, result.schedule):
         click.echo(line)

@@ -98,7 +98,7 @@ def solve(roster: Roster, options: SolveOptions | None = None,
 
 def _solve_plan(plan: Plan, options: SolveOptions, progress: ProgressFn,
                 started: float, deadline: float) -> SolveResult:
-    progress(Progress("build", time.perf_counter() - started, message="building the model"))
+    progress(Progress("build", time.perf_counter() - started, message="setting up the search"))
     built = build_model(plan)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, deadline - time.perf_counter())
