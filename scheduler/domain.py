@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from .rules import default_weights
+
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 PEER = "peer"
 THERAPY = "therapy"
@@ -214,6 +216,7 @@ class Roster:
     patients: list[Patient]
     warnings: list[str] = field(default_factory=list)
     source: str = ""
+    weights: dict[str, float] = field(default_factory=default_weights)  # soft rule key -> weight
 
     # --- lookups -----------------------------------------------------------------
 
@@ -291,6 +294,15 @@ class Roster:
 
     def staff_slots(self, staff: Staff) -> list[Slot]:
         return [s for s in self.slots if staff.available.covers(s)]
+
+    def staff_capacity(self, staff: Staff) -> int:
+        """Most meetings this person could lead: free slots within Max per day and week."""
+        per_day: dict[int, int] = {}
+        for slot in self.staff_slots(staff):
+            per_day[slot.day] = per_day.get(slot.day, 0) + 1
+        cap = sum(n if staff.max_per_day is None else min(n, staff.max_per_day)
+                  for n in per_day.values())
+        return cap if staff.max_per_week is None else min(cap, staff.max_per_week)
 
     def room_slots(self, room: Room) -> list[Slot]:
         return [s for s in self.slots if not room.unavailable.blocks(s)]

@@ -17,6 +17,7 @@ from pathlib import Path
 from . import __version__
 from .domain import Roster
 from .errors import OutputError
+from .quality import measure
 from .solution import Schedule
 
 AUDIENCES = ("master", "staff", "patients", "rooms")
@@ -33,6 +34,7 @@ def output_names(pdf: bool = True) -> list[str]:
 
 def schedule_json(roster: Roster, schedule: Schedule) -> str:
     data = schedule.to_dict()
+    data["quality"] = measure(roster, schedule).to_dict()
     data["generated"] = {
         "by": f"scheduler {__version__}",
         "at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),

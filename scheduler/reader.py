@@ -40,6 +40,7 @@ from .domain import (
     key,
 )
 from .errors import Problem, RosterError, WorkbookUnreadable
+from .rules import SOFT_RULES, default_weights, rule_named
 from .parsing import (
     ParseError,
     is_blank,
@@ -267,6 +268,20 @@ def _setting_row(row: Row) -> SettingRow | None:
     return SettingRow(name, value, row.number)
 
 
+@dataclass(frozen=True)
+class WeightRow:
+    rule: str
+    weight: float | None
+    row: int
+
+
+def _weight_row(row: Row) -> WeightRow | None:
+    rule = row.text("Rule", required="enter a rule name, e.g. Own therapist")
+    weight = row.read("Weight", parse_number, required="enter a weight, e.g. 20 (0 turns the "
+                      "rule off)", minimum=0)
+    return WeightRow(rule, weight, row.number) if rule else None
+
+
 SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec("Settings", ("Setting", "Value"), ("Setting", "Value"), _setting_row, needed=False),
     SheetSpec("Slots", ("Day", "Start", "End", "Label"), ("Day", "Start", "End"), _slot_row,
@@ -297,6 +312,8 @@ SHEETS: tuple[SheetSpec, ...] = (
         ("ID", "Program"),
         _patient_row, unique="ID", what="patient",
     ),
+    SheetSpec("Weights", ("Rule", "Weight"), ("Rule", "Weight"), _weight_row, needed=False,
+              what="weight"),
 )
 SHEET_BY_NAME = {spec.name: spec for spec in SHEETS}
 
@@ -733,7 +750,8 @@ def _assemble(tables: dict[str, Table], report: Report) -> Roster:
     programs, staff = tables["Programs"].items, tables["Staff"].items
     if slots_clean:
         _warn_unreachable(programs, staff, slots, report)
-    return Roster(settings, slots, programs, groups, staff, tables["Rooms"].items, patients)
+    return Roster(settings, slots, programs, groups, staff, tables["Rooms"].items, patients,
+                  weights=_weights(tables["Weights"], report))
 
 
 @dataclass
@@ -925,6 +943,34 @@ def _warn_unreachable(programs: list[Program], staff: list[Staff], slots: list[S
                 "this staff member cannot lead any group.",
                 "Staff", member.row, "Available", member.available.text,
             )
+
+
+# --- weights of the soft rules -----------------------------------------------------------------
+
+
+def _weights(table: Table, report: Report) -> dict[str, float]:
+    weights = default_weights()
+    first_row: dict[str, int] = {}
+    for item in table.items:
+        rule = rule_named(item.rule)
+        if rule is None:
+            titles = [r.title for r in SOFT_RULES]
+            report.problem(
+                f"{item.rule!r} is not a rule the scheduler knows (rules: {', '.join(titles)})."
+                f"{_did_you_mean(item.rule, titles)}",
+                "Weights", item.row, "Rule", item.rule,
+            )
+            continue
+        if rule.key in first_row:
+            report.problem(
+                f"{rule.title!r} already has a weight on row {first_row[rule.key]}; give each "
+                "rule once.", "Weights", item.row, "Rule", item.rule,
+            )
+            continue
+        first_row[rule.key] = item.row
+        if item.weight is not None:
+            weights[rule.key] = item.weight
+    return weights
 
 
 # --- settings ----------------------------------------------------------------------------------

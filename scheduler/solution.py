@@ -69,7 +69,6 @@ class Schedule:
     center: str = ""
     objective: float | None = None
     best_bound: float | None = None
-    penalties: dict[str, int] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
@@ -142,7 +141,6 @@ class Schedule:
             ],
             "objective": self.objective,
             "best_bound": self.best_bound,
-            "penalties": dict(self.penalties),
             "stats": dict(self.stats),
             "warnings": list(self.warnings),
         }
@@ -167,7 +165,6 @@ class Schedule:
             center=str(data.get("center") or ""),
             objective=data.get("objective"),
             best_bound=data.get("best_bound"),
-            penalties=dict(data.get("penalties") or {}),
             stats=dict(data.get("stats") or {}),
             warnings=list(data.get("warnings") or []),
         )

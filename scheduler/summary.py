@@ -5,19 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 
 from .domain import Roster
+from .quality import Quality, measure
 from .solution import Schedule
 
 STATUS_TEXT = {
     "optimal": "best possible schedule under the rules (proven)",
     "feasible": "valid schedule; the solver had not proven it the best when it stopped",
 }
-
-PENALTY_TEXT = {
-    "sections": "sections opened",
-    "same_day": "extra meetings of a section on a day it already meets",
-    "unprescribed_electives": "elective places added to reach Min hours",
-}
-
 
 def hours_by_program(roster: Roster, schedule: Schedule) -> list[dict]:
     """Per program: patients, fewest/most scheduled hours, and the program minimum."""
@@ -65,9 +59,25 @@ def summary_lines(roster: Roster, schedule: Schedule) -> list[str]:
             f"    {r['program']:<{width}}  {r['patients']:>3} patients  {span:>9} h"
             f"  (program minimum {r['required_hours']:g} h)"
         )
-    notable = {k: v for k, v in s.penalties.items() if v and k != "sections"}
-    if notable:
-        lines.append("  Trade-offs:")
-        for name, value in notable.items():
-            lines.append(f"    {value} {PENALTY_TEXT.get(name, name)}")
+    lines += quality_lines(measure(roster, s))
+    return lines
+
+
+def quality_lines(quality: Quality) -> list[str]:
+    """The soft rules as a compact table, and how far the week may be from the best."""
+    lines = ["  Quality (penalty points; lower is better):"]
+    width = max(len(r.title) for r in quality.rules)
+    for r in quality.rules:
+        met = f"{r.satisfied}/{r.possible}" if r.possible is not None else f"{r.units}"
+        penalty = "off" if r.weight == 0 else f"{r.penalty:g}"
+        lines.append(f"    {r.title:<{width}}  {met:>7}  {penalty:>7}")
+    lines.append(f"    {'Total':<{width}}  {'':>7}  {quality.objective:>7g}")
+    if quality.gap is not None:
+        if quality.gap <= 1e-9:
+            lines.append("    No better week exists under these weights.")
+        else:
+            lines.append(
+                f"    Best possible is at least {quality.bound:g}: this week is within "
+                f"{100 * quality.gap:.0f}% of it (a longer time limit may close the gap)."
+            )
     return lines

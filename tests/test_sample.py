@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from checker import check
+from quality_check import recount
 from click.testing import CliRunner
 
 from scheduler.cli import main
@@ -59,3 +60,15 @@ def test_every_patient_gets_a_card_and_every_staff_member_a_page(solved):
         assert p.name in cards
     for s in roster.staff:
         assert s.name in pages
+
+
+def test_sample_quality_figures_match_an_independent_recount(solved):
+    roster, out, stdout = solved
+    data = json.loads((out / "schedule.json").read_text())
+    expected = recount(roster, data)
+    reported = {r["rule"]: r for r in data["quality"]["rules"]}
+    assert {k: r["units"] for k, r in reported.items()} == expected
+    total = sum(r["weight"] * r["units"] for r in reported.values())
+    assert data["quality"]["objective"] == pytest.approx(total)
+    for r in reported.values():
+        assert r["title"] in stdout  # the CLI's quality table

@@ -48,8 +48,8 @@ def room(name="R1", capacity=10, features=(), unavailable="") -> Room:
 
 
 def patient(id="P1", program="Res", admitted=VETERAN, unavailable="", extra=(), keep_apart=(),
-            needs=(), gender=None, track=None, role_model=None) -> Patient:
-    return Patient(id, program, f"Patient {id}", gender, admitted, track, None, tuple(extra),
+            needs=(), gender=None, track=None, role_model=None, therapist=None) -> Patient:
+    return Patient(id, program, f"Patient {id}", gender, admitted, track, therapist, tuple(extra),
                    parse_time_expr(unavailable), tuple(keep_apart),
                    frozenset(key(n) for n in needs), role_model)
 
@@ -59,8 +59,8 @@ def patients(n: int, prefix="P", **kw) -> list[Patient]:
 
 
 def roster(slot_list=None, programs=None, groups=None, staff_list=None, rooms=None,
-           patient_list=None, role_model_days=30) -> Roster:
-    return Roster(
+           patient_list=None, role_model_days=30, weights=None) -> Roster:
+    r = Roster(
         Settings(center="Tiny", week_of=WEEK_OF, role_model_days=role_model_days),
         slot_list if slot_list is not None else slots("Mon 9:00-10:00"),
         programs if programs is not None else [program()],
@@ -69,17 +69,29 @@ def roster(slot_list=None, programs=None, groups=None, staff_list=None, rooms=No
         rooms if rooms is not None else [room()],
         patient_list if patient_list is not None else [patient()],
     )
+    r.weights.update(weights or {})
+    return r
 
 
-def solve_checked(r: Roster, time_limit: float = 20) -> dict | None:
-    """Solve; if a week is found, the independent checker must find no broken rule."""
+def solve_checked(r: Roster, time_limit: float = 20, optimal: bool = False) -> dict | None:
+    """Solve; if a week is found, the independent checker must find no broken rule.
+
+    optimal: the tiny instance must be solved to proven optimality (soft-rule tests).
+    """
     result = solve(r, SolveOptions(time_limit=time_limit, workers=2))
     if not result.found:
         assert result.status == "infeasible", result.status
         return None
+    if optimal:
+        assert result.status == "optimal"
     data = json.loads(schedule_json(r, result.schedule))
     assert check(r, data) == []
     return data
+
+
+def units(data: dict, rule: str) -> int:
+    """A soft rule's units as the report (schedule.json's quality object) counts them."""
+    return next(r["units"] for r in data["quality"]["rules"] if r["rule"] == rule)
 
 
 def meetings_of(data: dict, group_name: str) -> list[dict]:

@@ -1,32 +1,45 @@
-"""Soft preferences as named penalty terms, reported after solving.
+"""The soft rules as named penalty terms (see scheduler/rules.py and docs/quality/).
 
-Each term is a sum of 0/1 or small integer variables; the objective minimises
-the weighted sum. After solving, every term's value is reported by name so the
-administrator can see what the schedule gave up.
+Each method adds one rule: integer *unit* expressions whose sum the rule's weight
+multiplies. Auxiliary variables are only bounded from below; minimisation makes
+them exact, so a rule with weight 0 adds nothing at all. After solving, each
+term's units are read back by name; the report recomputes them independently
+from the finished week (scheduler/quality.py).
 """
 
 from __future__ import annotations
 
+import math
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ortools.sat.python.cp_model import CpModel, CpSolver, IntVar, LinearExpr
 
+from ..domain import THERAPY, key
+from ..rules import SOFT_RULES, scaled
 from .plan import Plan
 from .variables import Variables
 
 
 @dataclass
 class Term:
-    name: str
-    description: str
-    weight: int
+    """One soft rule in the model: units = sum(coef * var) + constant."""
+
+    key: str
+    weight: int  # hundredths of a point per unit
     vars: list[IntVar] = field(default_factory=list)
+    coefs: list[int] = field(default_factory=list)
+    constant: int = 0
+
+    def add(self, var, coef: int = 1) -> None:
+        self.vars.append(var)
+        self.coefs.append(coef)
 
     def expr(self) -> LinearExpr:
-        return LinearExpr.sum(self.vars)
+        return LinearExpr.weighted_sum(self.vars, self.coefs) + self.constant
 
-    def value(self, solver: CpSolver) -> int:
-        return sum(solver.value(v) for v in self.vars)
+    def units(self, solver: CpSolver) -> int:
+        return sum(c * solver.value(v) for v, c in zip(self.vars, self.coefs)) + self.constant
 
 
 class Objective:
@@ -35,47 +48,211 @@ class Objective:
         self.plan = plan
         self.vars = variables
         self.terms: list[Term] = []
+        self.day_of = {s.index: s.day for s in plan.slots}
 
     def add_all(self) -> None:
-        self.few_sections()
-        self.meetings_on_different_days()
-        self.electives_only_when_needed()
-        weighted = [t.weight * t.expr() for t in self.terms if t.vars and t.weight]
+        for rule in SOFT_RULES:
+            weight = scaled(self.plan.roster.weights.get(rule.key, rule.weight))
+            if weight <= 0:
+                continue
+            term = Term(rule.key, weight)
+            getattr(self, rule.key)(term)
+            self.terms.append(term)
+        weighted = [t.weight * t.expr() for t in self.terms if t.vars or t.constant]
         if weighted:
             self.model.minimize(LinearExpr.sum(weighted))
 
-    def few_sections(self) -> None:
-        """Soft: each open section costs its weight (fewer, fuller sections; less staff time)."""
-        self.terms.append(
-            Term("sections", "sections opened", 20, [sv.active for sv in self.vars.sections])
-        )
+    def units(self, solver: CpSolver) -> dict[str, int]:
+        return {t.key: t.units(solver) for t in self.terms}
 
-    def meetings_on_different_days(self) -> None:
-        """Soft: each extra meeting of a section on a day it already meets costs its weight."""
-        term = Term("same_day", "extra meetings of a section on the same day", 10)
-        day_of = {s.index: s.day for s in self.plan.slots}
+    def _excess(self, expr: LinearExpr, allowed: int, most: int) -> IntVar:
+        """max(0, expr - allowed) as a variable: non-negative units keep the bound useful."""
+        excess = self.model.new_int_var(0, max(0, most), "")
+        self.model.add(excess >= expr - allowed)
+        return excess
+
+    # --- one method per soft rule --------------------------------------------------------
+
+    def own_therapist(self, term: Term) -> None:
+        """Soft: +1 unit per patient in no therapy section led by their primary therapist."""
+        sees: dict[str, list[IntVar]] = defaultdict(list)
+        therapist = {p.id: p.primary_therapist for p in self.plan.patients if p.primary_therapist}
+        for sv in self.vars.sections:
+            if sv.group.kind != THERAPY:
+                continue
+            for pid, member in sv.member.items():
+                leads = sv.leads.get(therapist.get(pid, ""))
+                if leads is None:
+                    continue
+                both = self.model.new_bool_var("")
+                self.model.add_implication(both, member)
+                self.model.add_implication(both, leads)
+                sees[pid].append(both)
+        for pid in sorted(therapist):
+            if not sees[pid]:
+                term.constant += 1  # unavoidable: no section could pair them
+                continue
+            miss = self.model.new_bool_var("")
+            self.model.add_bool_or(sees[pid] + [miss])
+            term.add(miss)
+
+    def spread(self, term: Term) -> None:
+        """Soft: +1 unit per pair of a section's meetings on neighbouring days; +4 per
+        extra meeting on a day the section already meets."""
         for sv in self.vars.sections:
             if sv.group.sessions < 2:
                 continue
-            per_day: dict[int, list[IntVar]] = {}
-            for t, var in sv.meets.items():
-                per_day.setdefault(day_of[t], []).append(var)
-            for day_vars in per_day.values():
-                if len(day_vars) < 2:
-                    continue
-                extra = self.model.new_int_var(0, len(day_vars) - 1, "")
-                self.model.add(extra >= LinearExpr.sum(day_vars) - 1)
-                term.vars.append(extra)
-        self.terms.append(term)
+            on: dict[int, IntVar] = {}
+            for day, meets in _by_day(sv.meets, self.day_of).items():
+                on[day] = self.model.new_bool_var("")
+                for m in meets:
+                    self.model.add_implication(m, on[day])
+                if len(meets) > 1:
+                    term.add(self._excess(LinearExpr.sum(meets), 1, len(meets) - 1), 4)
+            for day in sorted(on):
+                if day + 1 in on:
+                    both = self.model.new_bool_var("")
+                    self.model.add_bool_or([~on[day], ~on[day + 1], both])
+                    term.add(both)
 
-    def electives_only_when_needed(self) -> None:
-        """Soft: each elective membership nobody prescribed costs its weight."""
-        term = Term("unprescribed_electives", "elective places not prescribed", 1)
+    def same_room(self, term: Term) -> None:
+        """Soft: +1 unit per room a section uses beyond its first."""
         for sv in self.vars.sections:
-            for pid, var in sv.member.items():
-                if pid not in sv.plan.must:
-                    term.vars.append(var)
-        self.terms.append(term)
+            if sv.group.sessions < 2:
+                continue
+            used = []
+            for per_room in _by_room(sv.room_at).values():
+                u = self.model.new_bool_var("")
+                for var in per_room:
+                    self.model.add_implication(var, u)
+                used.append(u)
+            if len(used) > 1:
+                term.add(self._excess(LinearExpr.sum(used), 1, len(used) - 1))
 
-    def penalties(self, solver: CpSolver) -> dict[str, int]:
-        return {t.name: t.value(solver) for t in self.terms}
+    def shared_experience(self, term: Term) -> None:
+        """Soft: +1 unit per substance track in a peer section beyond its first."""
+        track_of = {p.id: key(p.track) for p in self.plan.patients if p.track}
+        for sv in self.vars.sections:
+            if not sv.group.is_peer:
+                continue
+            by_track: dict[str, list[IntVar]] = defaultdict(list)
+            for pid, member in sv.member.items():
+                if pid in track_of:
+                    by_track[track_of[pid]].append(member)
+            if len(by_track) < 2:
+                continue
+            has = []
+            for members in by_track.values():
+                h = self.model.new_bool_var("")
+                for m in members:
+                    self.model.add_implication(m, h)
+                has.append(h)
+            term.add(self._excess(LinearExpr.sum(has), 1, len(has) - 1))
+
+    def role_model_mix(self, term: Term) -> None:
+        """Soft: +2 units per role model a peer section lacks (one per six members);
+        +1 unit per pair of newcomers sharing a peer section."""
+        roster = self.plan.roster
+        newcomers = {p.id for p in self.plan.patients if roster.is_newcomer(p)}
+        for sv in self.vars.sections:
+            if not sv.group.is_peer:
+                continue
+            size = sv.size
+            models = LinearExpr.sum([m for pid, m in sv.member.items()
+                                     if pid in self.plan.role_models])
+            if len(sv.member) > 6:
+                short = self.model.new_int_var(0, math.ceil(len(sv.member) / 6), "")
+                self.model.add(6 * (models + short) >= size)
+                term.add(short, 2)
+            new = [m for pid, m in sv.member.items() if pid in newcomers]
+            if len(new) < 2:
+                continue
+            # sum over t of max(0, n - t) = n(n-1)/2 pairs: convex, so newcomers spread out.
+            count = LinearExpr.sum(new)
+            for t in range(1, len(new)):
+                excess = self.model.new_int_var(0, len(new) - t, "")
+                self.model.add(excess >= count - t)
+                term.add(excess)
+
+    def fair_load(self, term: Term) -> None:
+        """Soft: +1 unit per percentage point between the most and least used staff member
+        of each skill, use being meetings led relative to what each could lead."""
+        staff = self.plan.roster.staff
+        cap = {s.id: self.plan.roster.staff_capacity(s) for s in staff}
+        use: dict[str, IntVar] = {}
+        for s in staff:
+            if cap[s.id] == 0:
+                continue
+            led = LinearExpr.sum([sv.group.sessions * sv.leads[s.id]
+                                  for sv in self.vars.sections if s.id in sv.leads])
+            u = self.model.new_int_var(0, 100, "")
+            # u = floor(100 * led / cap)
+            self.model.add(cap[s.id] * u <= 100 * led)
+            self.model.add(100 * led <= cap[s.id] * u + cap[s.id] - 1)
+            use[s.id] = u
+        for skill, members in sorted(_teams(staff, use).items()):
+            hi = self.model.new_int_var(0, 100, "")
+            lo = self.model.new_int_var(0, 100, "")
+            for sid in members:
+                self.model.add(hi >= use[sid])
+                self.model.add(lo <= use[sid])
+            term.add(hi)
+            term.add(lo, -1)
+
+    def compact_days(self, term: Term) -> None:
+        """Soft: +1 unit per idle gap between two of a patient's sessions on one day."""
+        for patient in self.plan.patients:
+            busy: dict[int, list[IntVar]] = defaultdict(list)
+            for a in self.vars.attend[patient.id]:
+                busy[a.slot].append(a.var)
+            free_by_day = _by_day({t: t for t in self.plan.patient_slots[patient.id]}, self.day_of)
+            for day_slots in free_by_day.values():
+                if len([t for t in day_slots if busy[t]]) < 2 or len(day_slots) < 3:
+                    continue
+                # Blocks of back-to-back sessions; gaps = blocks beyond the first.
+                starts, previous = [], None
+                for t in day_slots:
+                    now = LinearExpr.sum(busy[t])
+                    start = self.model.new_bool_var("")
+                    before = LinearExpr.sum(busy[previous]) if previous is not None else 0
+                    self.model.add(start >= now - before)
+                    starts.append(start)
+                    previous = t
+                term.add(self._excess(LinearExpr.sum(starts), 1, len(starts) // 2))
+
+    def right_amount(self, term: Term) -> None:
+        """Soft: +2 units per elective place nobody prescribed; +1 if the group is
+        specific to the patient's own substance track."""
+        for sv in self.vars.sections:
+            for pid, member in sv.member.items():
+                if pid not in sv.plan.must:
+                    term.add(member, 1 if sv.group.track else 2)
+
+    def few_sections(self, term: Term) -> None:
+        """Soft: +1 unit per section opened."""
+        for sv in self.vars.sections:
+            term.add(sv.active)
+
+
+def _by_day(per_slot: dict[int, object], day_of: dict[int, int]) -> dict[int, list]:
+    out: dict[int, list] = defaultdict(list)
+    for t, item in sorted(per_slot.items()):
+        out[day_of[t]].append(item)
+    return out
+
+
+def _by_room(room_at: dict[tuple[str, int], IntVar]) -> dict[str, list[IntVar]]:
+    out: dict[str, list[IntVar]] = defaultdict(list)
+    for (room, _), var in room_at.items():
+        out[room].append(var)
+    return out
+
+
+def _teams(staff, use: dict[str, IntVar]) -> dict[str, list[str]]:
+    """Skill -> staff IDs (with any capacity) who have it, for skills shared by two or more."""
+    teams: dict[str, list[str]] = defaultdict(list)
+    for s in sorted(staff, key=lambda s: s.id):
+        if s.id in use:
+            for skill in s.skills:
+                teams[skill].append(s.id)
+    return {k: v for k, v in teams.items() if len(v) > 1}

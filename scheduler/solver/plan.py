@@ -90,7 +90,7 @@ def _group_plans(plan: Plan, group: Group, extra_sections: int | None) -> list[G
         if group.name in p.extra_groups or (group.required and roster.eligible(p, group))
     }
     staff = [s for s in sorted(roster.qualified_staff(group), key=lambda s: s.id)
-             if _week_cap(s, roster) >= n]
+             if roster.staff_capacity(s) >= n]
     rooms = [r for r in sorted(roster.rooms, key=lambda r: r.name)
              if group.room_needs <= r.features and r.capacity >= group.min_size]
     usable = (
@@ -157,23 +157,13 @@ def _parts(pool: list[Patient], free: dict[str, set[int]], n: int) -> list[list[
     return sorted(parts.values(), key=lambda ps: ps[0].id)
 
 
-def _week_cap(staff: Staff, roster: Roster) -> int:
-    """Most meetings this person could lead in the week."""
-    cap = len(roster.staff_slots(staff))
-    if staff.max_per_week is not None:
-        cap = min(cap, staff.max_per_week)
-    if staff.max_per_day is not None:
-        cap = min(cap, staff.max_per_day * len(roster.days))
-    return cap
-
-
 def _max_sections(group, members, staff, rooms, slots, plan: Plan) -> int:
     """An upper bound on this part's sections in any valid schedule."""
     if len(members) < group.min_size or not staff or not rooms:
         return 0
     by_members = len(members) // group.min_size
     by_staff = sum(
-        min(_week_cap(s, plan.roster), len(slots.intersection(plan.staff_slots[s.id])))
+        min(plan.roster.staff_capacity(s), len(slots.intersection(plan.staff_slots[s.id])))
         // group.sessions
         for s in staff
     )

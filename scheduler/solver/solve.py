@@ -12,6 +12,7 @@ from typing import Callable
 from ortools.sat.python import cp_model
 
 from ..domain import Roster
+from ..rules import SCALE
 from ..solution import Meeting, Schedule
 from .constraints import Constraints
 from .objective import Objective
@@ -129,6 +130,7 @@ def _solve_plan(plan: Plan, options: SolveOptions, progress: ProgressFn,
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         name = "optimal" if status == cp_model.OPTIMAL and not interrupted else "feasible"
         schedule = extract_schedule(built, solver, name)
+        stats["objective_units"] = built.objective.units(solver)
         schedule.stats = stats
         stats["interrupted"] = interrupted
         return SolveResult(name, schedule, stats)
@@ -150,8 +152,8 @@ class _Callback(cp_model.CpSolverSolutionCallback):
 
     def on_solution_callback(self) -> None:
         self.count += 1
-        self.objective = self.objective_value
-        self.bound = self.best_objective_bound
+        self.objective = self.objective_value / SCALE
+        self.bound = self.best_objective_bound / SCALE
         self.progress(Progress("solution", time.perf_counter() - self.started, self.count,
                                self.objective, self.bound))
 
@@ -222,9 +224,8 @@ def extract_schedule(built: BuiltModel, solver: cp_model.CpSolver, status: str) 
         meetings=meetings,
         week_of=roster.settings.week_of,
         center=roster.settings.center,
-        objective=solver.objective_value,
-        best_bound=solver.best_objective_bound,
-        penalties=built.objective.penalties(solver),
+        objective=solver.objective_value / SCALE,
+        best_bound=solver.best_objective_bound / SCALE,
         warnings=list(roster.warnings),
     )
 

@@ -166,6 +166,7 @@ def page_view(roster: Roster, schedule: Schedule, audience: str, printed_on: dt.
         "staff": "Staff timetables",
         "patients": "Patient schedules",
         "rooms": "Room door sheets",
+        "report": "Schedule quality report",
     }
     name, width, height = PAPERS.get(key(roster.settings.paper), PAPERS["letter"])
     landscape = audience == "master"

@@ -1,0 +1,452 @@
+"""How clinically good a finished week is, measured from the week itself.
+
+One function per soft rule (see scheduler/rules.py, docs/quality/). Each counts
+the rule's units exactly as the solver's objective does, but from the Schedule
+alone, so the report never trusts solver internals. Each also lists who misses
+the rule and, where it can be told from the roster, why that was unavoidable.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .domain import DAY_NAMES, THERAPY, Roster, key
+from .rules import RULE_BY_KEY, SOFT_RULES
+from .solution import Schedule, Section
+
+BALANCED_SPREAD = 30  # percentage points within a skill team still called balanced
+
+
+@dataclass
+class Miss:
+    """One patient, section or staff member who misses a rule."""
+
+    kind: str  # patient, section, staff, skill
+    id: str  # patient ID, "Group|A", staff ID, skill
+    text: str  # what is missed, in words
+    unavoidable: str | None = None  # why it could not be helped, when known
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "id": self.id, "text": self.text,
+                "unavoidable": self.unavoidable}
+
+
+@dataclass
+class RuleResult:
+    key: str
+    title: str
+    weight: float
+    units: int
+    satisfied: int | None
+    possible: int | None
+    summary: str = ""
+    misses: list[Miss] = field(default_factory=list)
+
+    @property
+    def penalty(self) -> float:
+        return round(self.weight * self.units, 2)
+
+    def to_dict(self) -> dict:
+        return {
+            "rule": self.key, "title": self.title, "weight": self.weight, "units": self.units,
+            "penalty": self.penalty, "satisfied": self.satisfied, "possible": self.possible,
+            "summary": self.summary, "misses": [m.to_dict() for m in self.misses],
+        }
+
+
+@dataclass
+class StaffLoad:
+    id: str
+    name: str
+    meetings: int
+    capacity: int  # meetings they could lead (availability, Max per day/week)
+    max_per_week: int | None
+
+    @property
+    def use(self) -> int:
+        """Percent of capacity, rounded down (as the solver counts it)."""
+        return 100 * self.meetings // self.capacity if self.capacity else 0
+
+
+@dataclass
+class Quality:
+    rules: list[RuleResult]
+    objective: float  # sum of penalties, in points
+    bound: float | None  # solver's proven lower bound, in points
+    staff_load: list[StaffLoad]
+
+    @property
+    def gap(self) -> float | None:
+        if self.bound is None:
+            return None
+        if self.objective <= 0:
+            return 0.0
+        return max(0.0, (self.objective - self.bound) / self.objective)
+
+    def rule(self, key_: str) -> RuleResult | None:
+        return next((r for r in self.rules if r.key == key_), None)
+
+    def to_dict(self) -> dict:
+        return {
+            "objective": self.objective,
+            "bound": self.bound,
+            "gap": None if self.gap is None else round(self.gap, 4),
+            "rules": [r.to_dict() for r in self.rules],
+            "staff_load": [
+                {"staff": s.id, "meetings": s.meetings, "capacity": s.capacity, "use": s.use}
+                for s in self.staff_load
+            ],
+        }
+
+
+def measure(roster: Roster, schedule: Schedule) -> Quality:
+    """Every soft rule's figures for this week, with the solver's bound for the gap."""
+    week = _Week(roster, schedule)
+    results = []
+    for rule in SOFT_RULES:
+        result = MEASURES[rule.key](week)
+        result.weight = roster.weights.get(rule.key, rule.weight)
+        results.append(result)
+    objective = round(sum(r.penalty for r in results), 2)
+    return Quality(results, objective, schedule.best_bound, week.staff_load())
+
+
+class _Week:
+    """The week with the lookups every measure needs."""
+
+    def __init__(self, roster: Roster, schedule: Schedule):
+        self.roster = roster
+        self.schedule = schedule
+        self.sections = schedule.sections
+        self.patients = {p.id: p for p in roster.patients}
+        self.groups = roster.group_by_name
+        self.slot_at = {(s.day, s.start): s for s in roster.slots}
+        self.free = {p.id: {s.index for s in roster.patient_slots(p)} for p in roster.patients}
+        self.staff_free = {s.id: {t.index for t in roster.staff_slots(s)} for s in roster.staff}
+
+    def label(self, section: Section) -> str:
+        return self.schedule.label(section.group, section.name)
+
+    def patient_text(self, pid: str) -> str:
+        p = self.patients.get(pid)
+        return f"{p.display} ({pid})" if p and p.name else pid
+
+    def staff_text(self, sid: str) -> str:
+        s = self.roster.staff_by_id.get(sid)
+        return f"{s.display} ({sid})" if s and s.name else sid
+
+    def staff_load(self) -> list[StaffLoad]:
+        led = defaultdict(int)
+        for m in self.schedule.meetings:
+            led[m.facilitator] += 1
+        return [StaffLoad(s.id, s.display, led[s.id], self.roster.staff_capacity(s),
+                          s.max_per_week)
+                for s in self.roster.staff]
+
+
+def _result(key_: str, units: int, satisfied, possible, summary: str, misses) -> RuleResult:
+    rule = RULE_BY_KEY[key_]
+    return RuleResult(key_, rule.title, rule.weight, units, satisfied, possible, summary, misses)
+
+
+# --- one measure per soft rule -------------------------------------------------------------
+
+
+def own_therapist(week: _Week) -> RuleResult:
+    """Patients with a primary therapist who lead none of their therapy sections."""
+    led_by = defaultdict(set)  # patient -> therapists leading their therapy sections
+    for sec in week.sections:
+        if week.groups[sec.group].kind == THERAPY:
+            for pid in sec.patients:
+                led_by[pid].add(sec.facilitator)
+    misses, possible = [], 0
+    for p in week.roster.patients:
+        if not p.primary_therapist:
+            continue
+        possible += 1
+        if p.primary_therapist not in led_by[p.id]:
+            misses.append(Miss(
+                "patient", p.id,
+                f"{week.patient_text(p.id)} is in no therapy group led by "
+                f"{week.staff_text(p.primary_therapist)}",
+                _why_not_own_therapist(week, p)))
+    return _result("own_therapist", len(misses), possible - len(misses), possible,
+                   f"{possible - len(misses)} of {possible} patients see their primary therapist "
+                   "in a therapy group", misses)
+
+
+def _why_not_own_therapist(week: _Week, patient) -> str | None:
+    roster = week.roster
+    therapist = roster.staff_by_id.get(patient.primary_therapist)
+    if therapist is None:
+        return None
+    open_groups = [g for g in roster.groups if g.kind == THERAPY and roster.eligible(patient, g)]
+    qualified = [g for g in open_groups if g.skill in therapist.skills]
+    if not qualified:
+        return f"{therapist.display} has none of the skills of the therapy groups open to this patient"
+    if not week.free[patient.id] & week.staff_free[therapist.id]:
+        return f"{therapist.display} is never available when this patient can attend"
+    return None
+
+
+def spread(week: _Week) -> RuleResult:
+    """Sections meeting twice on a day, or on neighbouring days when spacing was possible."""
+    units, satisfied, possible, misses = 0, 0, 0, []
+    for sec in week.sections:
+        n = len(sec.meetings)
+        if n < 2:
+            continue
+        possible += 1
+        days = {m.day for m in sec.meetings}
+        repeats = n - len(days)
+        adjacent = sum(1 for d in days if d + 1 in days)
+        cost = 4 * repeats + adjacent
+        units += cost
+        best = _best_spread(_shared_days(week, sec), n)
+        if cost <= best:
+            satisfied += 1
+        if cost > 0:
+            on = ", ".join(DAY_NAMES[d] for d in sorted(m.day for m in sec.meetings))
+            why = None
+            if cost <= best:
+                why = ("its members and facilitator are only all free on " +
+                       ", ".join(DAY_NAMES[d] for d in sorted(_shared_days(week, sec))))
+            misses.append(Miss("section", f"{sec.group}|{sec.name}",
+                               f"{week.label(sec)} meets {on}", why))
+    return _result("spread", units, satisfied, possible,
+                   f"{satisfied} of {possible} sections are spread as well as the week allows",
+                   misses)
+
+
+def _shared_days(week: _Week, sec: Section) -> set[int]:
+    """Days on which every member and the facilitator have a free slot in common."""
+    common = set(week.staff_free.get(sec.facilitator, set()))
+    for pid in sec.patients:
+        common &= week.free.get(pid, set())
+    return {week.roster.slots[t].day for t in common}
+
+
+def _best_spread(days: set[int], n: int) -> int:
+    """The lowest spread cost of n meetings on these days (4 per repeat, 1 per neighbour)."""
+    if not days:
+        return 0
+    best = None
+    for k in range(1, min(n, len(days)) + 1):
+        for chosen in itertools.combinations(sorted(days), k):
+            cost = 4 * (n - k) + sum(1 for d in chosen if d + 1 in chosen)
+            best = cost if best is None else min(best, cost)
+    return best or 0
+
+
+def same_room(week: _Week) -> RuleResult:
+    """Sections whose meetings move between rooms."""
+    taken = {(m.day, m.start, m.room) for m in week.schedule.meetings}
+    units, possible, misses = 0, 0, []
+    for sec in week.sections:
+        if len(sec.meetings) < 2:
+            continue
+        possible += 1
+        extra = len(sec.rooms) - 1
+        if extra:
+            units += extra
+            misses.append(Miss("section", f"{sec.group}|{sec.name}",
+                               f"{week.label(sec)} uses {', '.join(sec.rooms)}",
+                               _why_rooms_move(week, sec, taken)))
+    return _result("same_room", units, possible - len(misses), possible,
+                   f"{possible - len(misses)} of {possible} sections keep one room", misses)
+
+
+def _why_rooms_move(week: _Week, sec: Section, taken) -> str | None:
+    group = week.groups[sec.group]
+    needs = set(group.room_needs)
+    for pid in sec.patients:
+        needs |= week.patients[pid].needs
+    for room in week.roster.rooms:
+        if room.capacity < len(sec.patients) or not needs <= room.features:
+            continue
+        ok = True
+        for m in sec.meetings:
+            slot = week.slot_at.get((m.day, m.start))
+            if slot is None or room.unavailable.blocks(slot):
+                ok = False
+            elif (m.day, m.start, room.name) in taken and m.room != room.name:
+                ok = False
+        if ok:
+            return None
+    return "no suitable room is free at all of its times this week"
+
+
+def shared_experience(week: _Week) -> RuleResult:
+    """Peer sections mixing substance tracks."""
+    units, possible, misses = 0, 0, []
+    for sec in week.sections:
+        if not week.groups[sec.group].is_peer:
+            continue
+        tracks = sorted({key(week.patients[pid].track) for pid in sec.patients
+                         if week.patients[pid].track})
+        possible += 1
+        if len(tracks) > 1:
+            units += len(tracks) - 1
+            sections_of_group = sum(1 for s in week.sections if s.group == sec.group)
+            why = None
+            if sections_of_group == 1:
+                why = "the group runs a single section for all its members"
+            misses.append(Miss("section", f"{sec.group}|{sec.name}",
+                               f"{week.label(sec)} mixes {', '.join(tracks)}", why))
+    return _result("shared_experience", units, possible - len(misses), possible,
+                   f"{possible - len(misses)} of {possible} peer sections share one substance track",
+                   misses)
+
+
+def role_model_mix(week: _Week) -> RuleResult:
+    """Peer sections short of role models (one per six) or holding clustered newcomers."""
+    roster = week.roster
+    units, satisfied, possible, misses = 0, 0, 0, []
+    by_group = defaultdict(list)
+    for sec in week.sections:
+        if week.groups[sec.group].is_peer:
+            by_group[sec.group].append(sec)
+    for group, secs in by_group.items():
+        newcomers_in_group = sum(roster.is_newcomer(week.patients[pid])
+                                 for sec in secs for pid in sec.patients)
+        even = math.ceil(newcomers_in_group / len(secs))
+        models_in_group = sum(roster.is_role_model(week.patients[pid])
+                              for sec in secs for pid in sec.patients)
+        needed_in_group = sum(math.ceil(len(sec.patients) / 6) for sec in secs)
+        for sec in secs:
+            possible += 1
+            members = [week.patients[pid] for pid in sec.patients]
+            models = sum(roster.is_role_model(p) for p in members)
+            new = sum(roster.is_newcomer(p) for p in members)
+            short = max(0, math.ceil(len(members) / 6) - models)
+            units += 2 * short + new * (new - 1) // 2
+            problems = []
+            why = None
+            if short:
+                problems.append(f"{models} role model(s) for {len(members)} members")
+                if models_in_group < needed_in_group:
+                    why = f"the group has only {models_in_group} role models in all"
+            if new > even:
+                problems.append(f"{new} newcomers (an even spread is {even})")
+            if problems:
+                misses.append(Miss("section", f"{sec.group}|{sec.name}",
+                                   f"{week.label(sec)}: " + "; ".join(problems), why))
+            else:
+                satisfied += 1
+    return _result("role_model_mix", units, satisfied, possible,
+                   f"{satisfied} of {possible} peer sections have one role model per six members "
+                   "and an even share of newcomers", misses)
+
+
+def fair_load(week: _Week) -> RuleResult:
+    """Skill teams whose members' use of their capacity differs a lot."""
+    loads = {s.id: s for s in week.staff_load()}
+    teams = defaultdict(list)
+    for s in sorted(week.roster.staff, key=lambda s: s.id):
+        if loads[s.id].capacity:
+            for skill in s.skills:
+                teams[skill].append(loads[s.id])
+    units, possible, misses = 0, 0, []
+    for skill, members in sorted(teams.items()):
+        if len(members) < 2:
+            continue
+        possible += 1
+        hi = max(members, key=lambda s: s.use)
+        lo = min(members, key=lambda s: s.use)
+        spread_ = hi.use - lo.use
+        units += spread_
+        if spread_ > BALANCED_SPREAD:
+            misses.append(Miss("skill", skill,
+                               f"{skill}: {hi.name} at {hi.use}% of capacity, "
+                               f"{lo.name} at {lo.use}%"))
+    return _result("fair_load", units, possible - len(misses), possible,
+                   f"{possible - len(misses)} of {possible} skill teams are within "
+                   f"{BALANCED_SPREAD} points of each other", misses)
+
+
+def compact_days(week: _Week) -> RuleResult:
+    """Idle gaps between a patient's sessions on one day."""
+    attended = defaultdict(set)
+    for m in week.schedule.meetings:
+        slot = week.slot_at.get((m.day, m.start))
+        if slot is not None:
+            for pid in m.patients:
+                attended[pid].add(slot.index)
+    units, possible, misses = 0, 0, []
+    for p in week.roster.patients:
+        by_day = defaultdict(list)
+        for t in sorted(week.free[p.id]):
+            by_day[week.roster.slots[t].day].append(t)
+        gaps, days_with_two = 0, False
+        for day, slots in by_day.items():
+            pattern = [t in attended[p.id] for t in slots]
+            if sum(pattern) >= 2:
+                days_with_two = True
+            blocks = sum(1 for i, on in enumerate(pattern) if on and (i == 0 or not pattern[i - 1]))
+            gaps += max(0, blocks - 1)
+        if not days_with_two:
+            continue
+        possible += 1
+        if gaps:
+            units += gaps
+            misses.append(Miss("patient", p.id,
+                               f"{week.patient_text(p.id)} has {gaps} idle gap(s) between sessions"))
+    return _result("compact_days", units, possible - len(misses), possible,
+                   f"{possible - len(misses)} of {possible} patients have no idle gaps between "
+                   "sessions on a day", misses)
+
+
+def right_amount(week: _Week) -> RuleResult:
+    """Elective places nobody prescribed, and whether each was needed for Min hours."""
+    roster = week.roster
+    minutes = defaultdict(int)
+    added = defaultdict(list)  # patient -> [(group, minutes)]
+    for sec in week.sections:
+        group = week.groups[sec.group]
+        for pid in sec.patients:
+            minutes[pid] += sum(m.minutes for m in sec.meetings)
+            p = week.patients[pid]
+            prescribed = group.name in p.extra_groups or (group.required and roster.eligible(p, group))
+            if not prescribed:
+                added[pid].append((group, sum(m.minutes for m in sec.meetings)))
+    units, misses = 0, []
+    for p in roster.patients:
+        need = roster.program_by_name[p.program].min_minutes
+        units += sum(1 if g.track else 2 for g, _ in added[p.id])
+        spare = [g.name for g, mins in added[p.id] if minutes[p.id] - mins >= need]
+        if spare:
+            misses.append(Miss("patient", p.id,
+                               f"{week.patient_text(p.id)} has {', '.join(spare)} added although "
+                               "they reach their program's minimum hours without it"))
+    places = sum(len(v) for v in added.values())
+    possible = len(roster.patients)
+    return _result("right_amount", units, possible - len(misses), possible,
+                   f"{places} elective place(s) added; {possible - len(misses)} of {possible} "
+                   "patients have no more than their minimum needs", misses)
+
+
+def few_sections(week: _Week) -> RuleResult:
+    """Sections opened, against the fewest this week's memberships need."""
+    members = defaultdict(int)
+    for sec in week.sections:
+        members[sec.group] += len(sec.patients)
+    fewest = sum(math.ceil(n / week.groups[g].max_size) for g, n in members.items())
+    opened = len(week.sections)
+    return _result("few_sections", opened, None, None,
+                   f"{opened} sections opened; their members fit in no fewer than {fewest}", [])
+
+
+MEASURES = {
+    "own_therapist": own_therapist,
+    "spread": spread,
+    "same_room": same_room,
+    "shared_experience": shared_experience,
+    "role_model_mix": role_model_mix,
+    "fair_load": fair_load,
+    "compact_days": compact_days,
+    "right_amount": right_amount,
+    "few_sections": few_sections,
+}

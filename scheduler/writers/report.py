@@ -1,0 +1,619 @@
+"""The administrator's quality report: how good the week is, what is not met and why.
+
+Unlike the door sheets it names patients (miss texts, hours per patient), so every
+page says it is for staff only. As in writers/html.py, Python builds plain view
+models, chart geometry included, and templates/report.html only lays them out.
+The charts are inline SVG in millimetres: no script, no network, crisp in print.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+from ..domain import Roster
+from ..quality import BALANCED_SPREAD, Miss, Quality, RuleResult, StaffLoad
+from ..rules import RULE_BY_KEY
+from ..solution import Schedule
+from ..summary import STATUS_TEXT
+from .html import (
+    PT_MM,
+    DayHead,
+    clock,
+    day_heads,
+    environment,
+    natural_key,
+    page_view,
+    patient_name,
+    plural,
+    text_mm,
+    time_bands,
+)
+
+
+def render_report(
+    roster: Roster, schedule: Schedule, quality: Quality, *, printed_on: dt.date | None = None
+) -> str:
+    """The printable quality report as HTML text (portrait, several pages)."""
+    page = page_view(roster, schedule, "report", printed_on or dt.date.today())
+    context = {
+        "page": page,
+        "verdict": verdict(roster, schedule, quality),
+        "rules": rule_rows(roster, quality),
+        "total": points(quality.objective),
+        "misses": miss_blocks(quality),
+        "unlisted": unlisted_penalties(quality),
+        "staff_charts": staff_charts(roster, quality.staff_load, page.content_width_mm),
+        "teams": skill_teams(roster, quality.staff_load),
+        "room_tables": room_use(roster, schedule, page.content_width_mm),
+        "fill_legend": fill_legend(),
+        "hours": hours_view(roster, schedule),
+    }
+    return environment().get_template("report.html").render(context)
+
+
+# --- formatting ----------------------------------------------------------------------
+
+
+def points(value: float | None) -> str:
+    """Penalty points to one decimal: the solver's own resolution (tenths of a point)."""
+    return "" if value is None else f"{value:.1f}"
+
+
+def weight_text(weight: float) -> str:
+    return "off" if weight == 0 else f"{weight:g}"
+
+
+def percent(share: float) -> str:
+    """A share as a whole percent; a small but real gap never reads as 0 %."""
+    value = 100 * share
+    whole = round(value)
+    if whole == 0 and value > 0:
+        whole = 1
+    return f"{whole}\u00a0%"
+
+
+def hours_text(minutes: int) -> str:
+    return f"{round(minutes / 60, 1):g}\u00a0h"
+
+
+# --- 1. header: status and the gap in plain words -------------------------------------
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str  # optimal | feasible
+    status_text: str
+    score: str  # penalty against the proven bound, in words
+    advice: str  # what might narrow the gap, or ""
+    facts: str  # the week in numbers
+
+
+def verdict(roster: Roster, schedule: Schedule, quality: Quality) -> Verdict:
+    return Verdict(
+        status=schedule.status,
+        status_text=STATUS_TEXT.get(schedule.status, ""),
+        score=score_sentence(quality),
+        advice=gap_advice(schedule, quality),
+        facts=week_facts(roster, schedule),
+    )
+
+
+def proven_best(quality: Quality) -> bool:
+    return quality.gap is not None and quality.gap <= 1e-9
+
+
+def score_sentence(quality: Quality) -> str:
+    penalty = f"Penalty {points(quality.objective)} points"
+    if quality.gap is None:
+        return (f"{penalty}; the solver proved no lower bound, so how close this is to the "
+                "best possible week is not known.")
+    if proven_best(quality):
+        return f"{penalty}; this is the best possible week under these weights."
+    return (f"{penalty}; no schedule can score below {points(quality.bound)}; so this week is "
+            f"within {percent(quality.gap)} of the best possible.")
+
+
+def gap_advice(schedule: Schedule, quality: Quality) -> str:
+    if proven_best(quality):
+        return ""
+    searched = schedule.stats.get("total_seconds") or schedule.stats.get("solve_seconds")
+    how_long = f"The solver searched for {searched:.0f} s. " if searched else ""
+    stopped = "It was stopped by hand. " if schedule.stats.get("interrupted") else ""
+    return (f"{how_long}{stopped}A longer time limit (Settings sheet, or --time-limit) may find "
+            "a better week, or prove that this one is closer to the best than the bound says.")
+
+
+def week_facts(roster: Roster, schedule: Schedule) -> str:
+    staff = {m.facilitator for m in schedule.meetings}
+    rooms = {m.room for m in schedule.meetings}
+    return " \u00b7 ".join([
+        plural(len(roster.patients), "patient"),
+        plural(len(schedule.sections), "section"),
+        plural(len(schedule.meetings), "meeting"),
+        f"{len(staff)} of {len(roster.staff)} staff lead groups",
+        f"{len(rooms)} of {len(roster.rooms)} rooms in use",
+    ])
+
+
+# --- 2. the quality table ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleRow:
+    title: str
+    unit: str  # what one unit is, in words
+    met: str  # "11 of 20", or the rule's summary when it has no satisfied/possible
+    met_is_summary: bool
+    units: int
+    weight: str  # "5", "0.2" or "off"
+    default: str  # the default weight when the Weights sheet changed it, else ""
+    penalty: str
+    share: str  # of the total penalty
+    off: bool
+
+
+def rule_rows(roster: Roster, quality: Quality) -> list[RuleRow]:
+    return [rule_row(r, quality.objective) for r in quality.rules]
+
+
+def rule_row(result: RuleResult, total: float) -> RuleRow:
+    rule = RULE_BY_KEY.get(result.key)
+    counted = result.possible is not None and result.satisfied is not None
+    off = result.weight == 0
+    default = ""
+    if rule is not None and rule.weight != result.weight:
+        default = f"default {rule.weight:g}"
+    return RuleRow(
+        title=result.title,
+        unit=rule.unit if rule else "",
+        met=f"{result.satisfied} of {result.possible}" if counted else result.summary,
+        met_is_summary=not counted,
+        units=result.units,
+        weight=weight_text(result.weight),
+        default=default,
+        penalty="off" if off else points(result.penalty),
+        share=percent(result.penalty / total) if total > 0 and result.penalty > 0 else "",
+        off=off,
+    )
+
+
+# --- 3. what is not met, and why ------------------------------------------------------
+
+KIND_NOUNS = {"patient": "patient", "section": "section", "staff": "staff member",
+              "skill": "skill team"}
+
+
+@dataclass(frozen=True)
+class Unavoidable:
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class MissBlock:
+    title: str
+    summary: str  # "9 sections miss it · penalty 80.0"
+    off: bool
+    improvable: tuple[str, ...]
+    hint: str  # how the improvable ones could be improved
+    unavoidable: tuple[Unavoidable, ...]
+
+
+def miss_blocks(quality: Quality) -> list[MissBlock]:
+    return [miss_block(r, proven_best(quality)) for r in quality.rules if r.misses]
+
+
+def miss_block(result: RuleResult, best: bool) -> MissBlock:
+    off = result.weight == 0
+    unavoidable = tuple(Unavoidable(m.text, m.unavoidable) for m in result.misses if m.unavoidable)
+    improvable = tuple(m.text for m in result.misses if not m.unavoidable)
+    penalty = "rule off" if off else f"penalty {points(result.penalty)}"
+    return MissBlock(
+        title=result.title,
+        summary=f"{who_misses(result.misses)} {'misses' if len(result.misses) == 1 else 'miss'} "
+                f"it \u00b7 {penalty}",
+        off=off,
+        improvable=improvable,
+        hint=improve_hint(result, best),
+        unavoidable=unavoidable,
+    )
+
+
+def who_misses(misses: list[Miss]) -> str:
+    counts: dict[str, int] = defaultdict(int)
+    for m in misses:
+        counts[m.kind] += 1
+    return ", ".join(plural(n, KIND_NOUNS.get(k, k)) for k, n in counts.items())
+
+
+def improve_hint(result: RuleResult, best: bool) -> str:
+    if result.weight == 0:
+        return ("the rule is off (weight 0), so the solver ignored it; give it a weight on the "
+                "Weights sheet to have it count.")
+    raise_it = f"a higher {result.title} weight on the Weights sheet"
+    if best:
+        return (f"no better week exists under these weights; {raise_it} would trade other "
+                "rules for these.")
+    return (f"a longer time limit may find a week that meets more of these; {raise_it} makes "
+            "the solver favour it over other rules.")
+
+
+@dataclass(frozen=True)
+class Unlisted:
+    title: str
+    penalty: str
+    summary: str
+
+
+def unlisted_penalties(quality: Quality) -> list[Unlisted]:
+    """Rules that cost points without anyone missing them (imbalances under the reporting
+    threshold, sections opened): otherwise the table's penalty would go unexplained."""
+    return [Unlisted(r.title, points(r.penalty), r.summary)
+            for r in quality.rules if r.penalty > 0 and not r.misses]
+
+
+# --- 4. staff load chart ----------------------------------------------------------------
+
+CHART_PT = 7.5  # chart type size
+CHART_SMALL_PT = 6.0
+STAFF_ROW_MM = 7.5
+STAFF_BAR_MM = 3.6
+STAFF_AXIS_MM = 5.0  # tick labels above the first row
+STAFF_FIGURE_MM = 27.0  # "12 of 12 · 100 %" at the right
+STAFF_LABEL_MAX_MM = 60.0
+STAFF_ROWS_PER_CHART = 28  # a bigger team gets several charts, which may fall on several pages
+
+
+@dataclass(frozen=True)
+class Tick:
+    x: float  # mm, or % of the width in HTML bars
+    label: str
+
+
+@dataclass(frozen=True)
+class StaffBar:
+    y: float  # top of the row, mm
+    name: str
+    detail: str  # ID and skills
+    capacity_w: float  # the outlined track: meetings they could lead
+    led_w: float  # the filled bar: meetings led, up to capacity
+    over_x: float
+    over_w: float  # meetings beyond capacity (a hand-edited week), drawn black
+    max_x: float | None  # Max per week marker
+    figure: str
+
+
+@dataclass(frozen=True)
+class BarChart:
+    width: float
+    height: float
+    x0: float  # where the bars start
+    label_y: float  # baseline of the tick labels
+    grid_y: float  # where the gridlines start
+    bar_dy: float  # top of a bar, from its row's top
+    bar_h: float
+    marker_dy: float  # Max per week marker: from here down to marker_end_dy
+    marker_end_dy: float
+    text_dy: float  # baseline of the name, from the row's top
+    detail_dy: float
+    ticks: tuple[Tick, ...]
+    bars: tuple[StaffBar, ...]
+    font_mm: float
+    small_mm: float
+
+
+def nice_step(top: float, most_ticks: int = 12) -> float:
+    """1, 2, 5, 10, 20, ... : the smallest step that keeps the axis to a dozen ticks."""
+    step = 1.0
+    while top / step > most_ticks:
+        for factor in (2, 2.5, 2):
+            step *= factor
+            if top / step <= most_ticks:
+                break
+    return step
+
+
+def axis_top(values: list[float]) -> tuple[float, float]:
+    top = max(values + [1.0])
+    step = nice_step(top)
+    return math.ceil(top / step) * step, step
+
+
+def staff_order(loads: list[StaffLoad]) -> list[StaffLoad]:
+    """Busiest first, so an imbalance shows as a slope down the chart."""
+    return sorted(loads, key=lambda s: (-s.use, -s.meetings, natural_key(s.name)))
+
+
+def staff_charts(roster: Roster, loads: list[StaffLoad], width_mm: float) -> list[BarChart]:
+    ordered = staff_order(loads)
+    top, step = axis_top([max(s.capacity, s.meetings, s.max_per_week or 0) for s in loads])
+    labels = [text_mm(s.name, CHART_PT, 1.13) for s in ordered]
+    label_w = min(max(labels + [20.0]) + 3, STAFF_LABEL_MAX_MM)
+    return [
+        staff_chart(roster, ordered[i:i + STAFF_ROWS_PER_CHART], width_mm, label_w, top, step)
+        for i in range(0, len(ordered), STAFF_ROWS_PER_CHART)
+    ]
+
+
+def staff_chart(roster: Roster, loads: list[StaffLoad], width: float, label_w: float,
+                top: float, step: float) -> BarChart:
+    x0 = label_w
+    plot_w = width - x0 - STAFF_FIGURE_MM
+
+    def x(meetings: float) -> float:
+        return round(plot_w * meetings / top, 2)
+
+    ticks = tuple(Tick(round(x0 + x(v), 2), f"{v:g}")
+                  for v in (i * step for i in range(int(round(top / step)) + 1)))
+    bars = []
+    for row, s in enumerate(loads):
+        staff = roster.staff_by_id.get(s.id)
+        skills = ", ".join(sorted(staff.skills)) if staff else ""
+        bars.append(StaffBar(
+            y=round(STAFF_AXIS_MM + row * STAFF_ROW_MM, 2),
+            name=clip(s.name, label_w - 2, CHART_PT, 1.13),
+            detail=clip(f"{s.id} \u00b7 {skills}" if skills else s.id, label_w - 2, CHART_SMALL_PT),
+            capacity_w=x(s.capacity),
+            led_w=x(min(s.meetings, s.capacity)),
+            over_x=round(x0 + x(s.capacity), 2),
+            over_w=x(max(0, s.meetings - s.capacity)),
+            max_x=None if s.max_per_week is None else round(x0 + x(s.max_per_week), 2),
+            figure=f"{s.meetings} of {s.capacity} \u00b7 {s.use}\u00a0%",
+        ))
+    bar_dy = round((STAFF_ROW_MM - STAFF_BAR_MM) / 2, 2)
+    return BarChart(
+        width=round(width, 2),
+        height=round(STAFF_AXIS_MM + len(loads) * STAFF_ROW_MM + 1, 2),
+        x0=x0,
+        label_y=STAFF_AXIS_MM - 1.6,
+        grid_y=STAFF_AXIS_MM - 0.8,
+        bar_dy=bar_dy,
+        bar_h=STAFF_BAR_MM,
+        marker_dy=round(bar_dy - 1.0, 2),
+        marker_end_dy=round(bar_dy + STAFF_BAR_MM + 1.0, 2),
+        text_dy=3.2,
+        detail_dy=6.1,
+        ticks=ticks,
+        bars=tuple(bars),
+        font_mm=round(CHART_PT * PT_MM, 2),
+        small_mm=round(CHART_SMALL_PT * PT_MM, 2),
+    )
+
+
+def clip(text: str, width_mm: float, font_pt: float, face: float = 1.0) -> str:
+    """Shorten text with an ellipsis to fit an SVG label (SVG text does not wrap)."""
+    if text_mm(text, font_pt, face) <= width_mm:
+        return text
+    while text and text_mm(text + "\u2026", font_pt, face) > width_mm:
+        text = text[:-1]
+    return text.rstrip(" ,\u00b7") + "\u2026"
+
+
+@dataclass(frozen=True)
+class SkillTeam:
+    skill: str
+    members: str  # "Dana Whitlock 100 %, Marcus Ellery 85 %"
+    spread: str  # percentage points between busiest and least busy
+    uneven: bool  # beyond what Fair load still calls balanced
+
+
+def skill_teams(roster: Roster, loads: list[StaffLoad]) -> list[SkillTeam]:
+    """Who shares each skill, as Fair load compares them (staff with some capacity)."""
+    by_id = {s.id: s for s in loads}
+    teams: dict[str, list[StaffLoad]] = defaultdict(list)
+    for staff in roster.staff:
+        load = by_id.get(staff.id)
+        if load and load.capacity:
+            for skill in staff.skills:
+                teams[skill].append(load)
+    out = []
+    for skill, members in sorted(teams.items()):
+        members = staff_order(members)
+        spread = members[0].use - members[-1].use
+        out.append(SkillTeam(
+            skill=skill,
+            members=", ".join(f"{m.name} {m.use}\u00a0%" for m in members),
+            spread="" if len(members) < 2 else f"{spread} points",
+            uneven=len(members) > 1 and spread > BALANCED_SPREAD,
+        ))
+    return out
+
+
+# --- 5. room-use heat map -------------------------------------------------------------
+
+HEAT_ROOM_COL_MM = 34.0
+HEAT_USED_COL_MM = 12.0
+HEAT_MIN_CELL_MM = 5.4  # narrower and a start time no longer fits its column head
+# How full a used room is (members / capacity), lightest to darkest shade.
+FILL_LEVELS = ((0.5, "fill1", "up to half full"), (0.75, "fill2", "up to \u00be full"),
+               (1.0, "fill3", "up to full"), (math.inf, "fill4", "over capacity"))
+
+
+@dataclass(frozen=True)
+class DaySpan:
+    head: DayHead
+    span: int
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    state: str  # off (no slot) | closed | free | fill1..fill4
+    text: str  # members present, when used
+
+
+@dataclass(frozen=True)
+class HeatRow:
+    room: str
+    capacity: str
+    cells: tuple[HeatCell, ...]
+    used: str  # "12/28"
+
+
+@dataclass(frozen=True)
+class HeatTable:
+    days: tuple[DaySpan, ...]
+    times: tuple[str, ...]
+    rows: tuple[HeatRow, ...]
+    in_use: tuple[str, ...]  # rooms in use per column
+    day_starts: tuple[bool, ...]  # per column: the first of its day (drawn with a heavier line)
+
+
+def heat_columns(roster: Roster, schedule: Schedule) -> list[tuple[DayHead, list]]:
+    """Per day, the time bands it has a slot or a meeting in."""
+    have = {(s.day, s.start, s.end) for s in roster.slots}
+    have |= {(m.day, m.start, m.end) for m in schedule.meetings}
+    bands = time_bands(roster, schedule)
+    out = []
+    for day in day_heads(roster, schedule):
+        mine = [b for b in bands if (day.index, b.start, b.end) in have]
+        if mine:
+            out.append((day, mine))
+    return out
+
+
+def split_days(columns: list[tuple[DayHead, list]], most: int) -> list[list[tuple[DayHead, list]]]:
+    """Whole days per table, as many as fit the page width."""
+    tables: list[list] = [[]]
+    for day in columns:
+        used = sum(len(b) for _, b in tables[-1])
+        if tables[-1] and used + len(day[1]) > most:
+            tables.append([])
+        tables[-1].append(day)
+    return [t for t in tables if t]
+
+
+def fill_state(members: int, capacity: int | None) -> str:
+    if not capacity:
+        return FILL_LEVELS[1][1]  # a room the roster lacks: used, fullness unknown
+    share = members / capacity
+    return next(state for limit, state, _ in FILL_LEVELS if share <= limit)
+
+
+def room_use(roster: Roster, schedule: Schedule, width_mm: float) -> list[HeatTable]:
+    most = max(1, int((width_mm - HEAT_ROOM_COL_MM - HEAT_USED_COL_MM) // HEAT_MIN_CELL_MM))
+    members: dict[tuple, int] = defaultdict(int)
+    for m in schedule.meetings:
+        members[(m.room, m.day, m.start, m.end)] += len(m.patients)
+    used_at = {(m.room, m.day, m.start, m.end) for m in schedule.meetings}
+    slot_at = {(s.day, s.start, s.end): s for s in roster.slots}
+    names = sorted({r.name for r in roster.rooms} | {m.room for m in schedule.meetings},
+                   key=natural_key)
+    tables = []
+    for days in split_days(heat_columns(roster, schedule), most):
+        cols = [(d, b) for d, bands in days for b in bands]
+        rows = []
+        for name in names:
+            room = roster.room_by_name.get(name)
+            cells = []
+            for d, b in cols:
+                where = (name, d.index, b.start, b.end)
+                slot = slot_at.get((d.index, b.start, b.end))
+                if where in used_at:
+                    cells.append(HeatCell(fill_state(members[where], room and room.capacity),
+                                          str(members[where])))
+                elif slot is None:
+                    cells.append(HeatCell("off", ""))
+                elif room and room.unavailable.blocks(slot):
+                    cells.append(HeatCell("closed", ""))
+                else:
+                    cells.append(HeatCell("free", ""))
+            used = sum(c.text != "" for c in cells)
+            rows.append(HeatRow(name, str(room.capacity) if room else "?", tuple(cells),
+                                f"{used}/{sum(c.state not in ('off', 'closed') for c in cells)}"))
+        in_use = tuple(str(sum(r.cells[i].text != "" for r in rows)) for i in range(len(cols)))
+        tables.append(HeatTable(
+            days=tuple(DaySpan(d, len(bands)) for d, bands in days),
+            times=tuple(clock(b.start) for _, b in cols),
+            rows=tuple(rows),
+            in_use=in_use,
+            day_starts=tuple(i == 0 for _, bands in days for i in range(len(bands))),
+        ))
+    return tables
+
+
+def fill_legend() -> list[tuple[str, str]]:
+    return [(state, words) for _, state, words in FILL_LEVELS]
+
+
+# --- 6. hours per patient against the program minimum -----------------------------------
+
+FAR_ABOVE = 1.5  # more than this times the program minimum is worth a second look
+
+
+@dataclass(frozen=True)
+class HoursRow:
+    name: str
+    id: str
+    hours: str
+    sessions: int
+    bar_pct: float  # of the common scale
+    flag: str  # "below minimum", "2.0 x minimum" or ""
+    level: str  # below | above | ""
+
+
+@dataclass(frozen=True)
+class ProgramHours:
+    name: str
+    minimum: str
+    min_pct: float | None  # minimum marker on the common scale
+    summary: str
+    rows: tuple[HoursRow, ...]
+
+
+@dataclass(frozen=True)
+class HoursView:
+    programs: tuple[ProgramHours, ...]
+    ticks: tuple[Tick, ...]  # x in % of the bar column
+    far_above: str
+
+
+def hours_view(roster: Roster, schedule: Schedule) -> HoursView:
+    minutes: dict[str, int] = defaultdict(int)
+    sessions: dict[str, int] = defaultdict(int)
+    for m in schedule.meetings:
+        for pid in m.patients:
+            minutes[pid] += m.minutes
+            sessions[pid] += 1
+    top, step = axis_top([minutes[p.id] / 60 for p in roster.patients]
+                         + [p.min_hours for p in roster.programs])
+    ticks = tuple(Tick(round(100 * i * step / top, 2), f"{i * step:g}")
+                  for i in range(int(round(top / step)) + 1))
+    programs = []
+    for program in roster.programs:
+        patients = [p for p in roster.patients if p.program == program.name]
+        if patients:
+            programs.append(program_hours(roster, program, patients, minutes, sessions, top))
+    return HoursView(tuple(programs), ticks, f"{FAR_ABOVE:g}")
+
+
+def program_hours(roster, program, patients, minutes, sessions, top) -> ProgramHours:
+    need = program.min_minutes
+    rows = []
+    for p in sorted(patients, key=lambda p: (natural_key(patient_name(roster, p.id)),
+                                             natural_key(p.id))):
+        got = minutes[p.id]
+        flag, level = "", ""
+        if got < need:
+            flag, level = f"{hours_text(need - got)} below minimum", "below"
+        elif need and got > FAR_ABOVE * need:
+            flag, level = f"{got / need:.1f}\u00d7 minimum", "above"
+        rows.append(HoursRow(patient_name(roster, p.id), p.id, hours_text(got), sessions[p.id],
+                             round(100 * got / 60 / top, 2), flag, level))
+    got_all = [minutes[p.id] for p in patients]
+    below = sum(r.level == "below" for r in rows)
+    above = sum(r.level == "above" for r in rows)
+    summary = [plural(len(patients), "patient"),
+               f"{hours_text(min(got_all))} to {hours_text(max(got_all))}",
+               "nobody below the minimum" if not below else f"{below} below the minimum"]
+    if above:
+        summary.append(f"{above} above {FAR_ABOVE:g}\u00d7 the minimum")
+    return ProgramHours(
+        name=program.name,
+        minimum=hours_text(need) if need else "none",
+        min_pct=round(100 * program.min_hours / top, 2) if need else None,
+        summary=" \u00b7 ".join(summary),
+        rows=tuple(rows),
+    )

@@ -1,0 +1,263 @@
+"""Each soft rule as a pair of tiny weeks (Timefold style): in the first the rule is met at the
+proven optimum; in the second the roster forces the worse choice, and the objective rises by
+exactly weight x units. A rule missing from the objective cannot pass both."""
+
+import datetime as dt
+
+import pytest
+from tiny import (
+    NEWCOMER,
+    WEEK_OF,
+    group,
+    meetings_of,
+    patient,
+    patients,
+    program,
+    room,
+    roster,
+    slots,
+    solve_checked,
+    staff,
+    units,
+    when,
+)
+
+from scheduler.rules import RULE_BY_KEY, SOFT_RULES
+
+SETTLED = WEEK_OF - dt.timedelta(days=10)  # neither newcomer nor role model
+
+
+def solved(r):
+    data = solve_checked(r, optimal=True)
+    # At the optimum the report's recount equals what the solver minimised.
+    assert data["quality"]["objective"] == pytest.approx(data["objective"])
+    return data
+
+
+def points(data) -> float:
+    """The objective the solver minimised (not the report's recount)."""
+    return data["objective"]
+
+
+def assert_penalised(good, bad, rule, extra_units):
+    assert units(bad, rule) - units(good, rule) == extra_units
+    assert points(bad) - points(good) == pytest.approx(RULE_BY_KEY[rule].weight * extra_units)
+
+
+# --- own therapist ------------------------------------------------------------------------
+
+def own_therapist_roster(s2_available=""):
+    return roster(groups=[group(skill="cbt")],
+                  staff_list=[staff("S1", ("cbt",)), staff("S2", ("cbt",), available=s2_available)],
+                  patient_list=[patient("P1", therapist="S2")], weights={"fair_load": 0})
+
+
+def test_own_therapist_leads_the_patients_group():
+    data = solved(own_therapist_roster())
+    assert meetings_of(data, "G")[0]["facilitator"] == "S2"
+    assert units(data, "own_therapist") == 0
+
+
+def test_own_therapist_missed_when_the_therapist_is_away():
+    good = solved(own_therapist_roster())
+    bad = solved(own_therapist_roster(s2_available="Tue"))
+    assert_penalised(good, bad, "own_therapist", 1)
+    miss = next(r for r in bad["quality"]["rules"] if r["rule"] == "own_therapist")["misses"][0]
+    assert "never available" in miss["unavoidable"]
+
+
+def test_own_therapist_outweighs_fair_load():
+    # S2 already leads Other; fair load alone would give G to S1.
+    r = roster(slots("Mon 9:00-10:00", "Tue 9:00-10:00"),
+               programs=[program("Res"), program("Other")],
+               groups=[group("G", skill="cbt", programs=("Res",)),
+                       group("Other", skill="dbt", programs=("Other",))],
+               staff_list=[staff("S1", ("cbt",)), staff("S2", ("cbt", "dbt"))],
+               patient_list=[patient("P1", therapist="S2"), patient("P2", program="Other")])
+    assert meetings_of(solved(r), "G")[0]["facilitator"] == "S2"
+
+
+# --- spread -------------------------------------------------------------------------------
+
+def spread_roster(day_slots, available=""):
+    return roster(slots(*day_slots), groups=[group(sessions=2)],
+                  staff_list=[staff(available=available)])
+
+
+def test_spread_avoids_two_meetings_on_one_day():
+    three = ("Mon 9:00-10:00", "Mon 10:00-11:00", "Wed 9:00-10:00")
+    good = solved(spread_roster(three))
+    assert sorted(m["day"] for m in meetings_of(good, "G")) == ["Mon", "Wed"]
+    assert units(good, "spread") == 0
+    assert_penalised(good, solved(spread_roster(three, available="Mon")), "spread", 4)
+
+
+def test_spread_prefers_a_day_between_meetings():
+    three = ("Mon 9:00-10:00", "Tue 9:00-10:00", "Wed 9:00-10:00")
+    good = solved(spread_roster(three))
+    assert sorted(m["day"] for m in meetings_of(good, "G")) == ["Mon", "Wed"]
+    bad = solved(spread_roster(three, available="Mon-Tue"))
+    assert_penalised(good, bad, "spread", 1)
+    rule = next(x for x in bad["quality"]["rules"] if x["rule"] == "spread")
+    assert rule["satisfied"] == 1  # as well as the week allows
+    assert "only all free on Mon, Tue" in rule["misses"][0]["unavoidable"]
+
+
+# --- same room ----------------------------------------------------------------------------
+
+def same_room_roster(r2_closed=""):
+    return roster(slots("Mon 9:00-10:00", "Tue 9:00-10:00"), groups=[group(sessions=2)],
+                  rooms=[room("R1", unavailable="Tue"), room("R2", unavailable=r2_closed)])
+
+
+def test_same_room_keeps_a_section_in_one_room():
+    good = solved(same_room_roster())
+    assert {m["room"] for m in meetings_of(good, "G")} == {"R2"}
+    bad = solved(same_room_roster(r2_closed="Mon"))
+    assert_penalised(good, bad, "same_room", 1)
+
+
+# --- shared experience --------------------------------------------------------------------
+
+def track_roster(apart=False):
+    ps = [patient("A1", track="alcohol", keep_apart=("A2",) if apart else ()),
+          patient("O1", track="opioids", keep_apart=("O2",) if apart else ()),
+          patient("A2", track="alcohol"), patient("O2", track="opioids")]
+    return roster(groups=[group(kind="peer", skill="peer support", min_size=2, max_size=2)],
+                  staff_list=[staff("S1", ("peer support",)), staff("S2", ("peer support",))],
+                  rooms=[room("R1"), room("R2")], patient_list=ps)
+
+
+def test_shared_experience_groups_peers_by_track():
+    good = solved(track_roster())
+    sections = sorted(sorted(m["patients"]) for m in meetings_of(good, "G"))
+    assert sections == [["A1", "A2"], ["O1", "O2"]]
+    assert_penalised(good, solved(track_roster(apart=True)), "shared_experience", 2)
+
+
+# --- role-model mix -----------------------------------------------------------------------
+
+def newcomer_roster(cluster=False):
+    ps = [patient("R1"), patient("R2"), patient("X1", admitted=SETTLED),
+          patient("X2", admitted=SETTLED),
+          patient("N1", admitted=NEWCOMER, keep_apart=("R2", "X1", "X2") if cluster else ()),
+          patient("N2", admitted=NEWCOMER)]
+    return roster(groups=[group(kind="peer", skill="peer support", min_size=3, max_size=3)],
+                  staff_list=[staff("S1", ("peer support",)), staff("S2", ("peer support",))],
+                  rooms=[room("R1"), room("R2")], patient_list=ps)
+
+
+def test_role_model_mix_spreads_newcomers():
+    good = solved(newcomer_roster())
+    for m in meetings_of(good, "G"):
+        assert len({"N1", "N2"} & set(m["patients"])) == 1
+    assert_penalised(good, solved(newcomer_roster(cluster=True)), "role_model_mix", 1)
+
+
+def test_role_model_mix_gives_a_large_section_two_role_models():
+    # 13 patients in sections of 6 and 7: the 7-member section needs 2 of the 3 role models.
+    ps = patients(3, prefix="R") + patients(10, prefix="N", admitted=SETTLED)
+    r = roster(groups=[group(kind="peer", skill="peer support", min_size=6, max_size=7)],
+               staff_list=[staff("S1", ("peer support",)), staff("S2", ("peer support",))],
+               rooms=[room("R1"), room("R2")], patient_list=ps)
+    data = solved(r)
+    for m in meetings_of(data, "G"):
+        models = sum(pid.startswith("R") for pid in m["patients"])
+        assert models >= (2 if len(m["patients"]) == 7 else 1)
+    assert units(data, "role_model_mix") == 0
+
+
+# --- fair load ----------------------------------------------------------------------------
+
+def fair_load_roster(patient_only_monday=False):
+    # S1 can lead 2 meetings a week, S2 3 (Tue-Thu): one meeting is 50% of S1 or 33% of S2.
+    return roster(slots("Mon 9:00-10:00", "Tue 9:00-10:00", "Wed 9:00-10:00", "Thu 9:00-10:00"),
+                  staff_list=[staff("S1", max_per_week=2), staff("S2", available="Tue-Thu")],
+                  patient_list=[patient("P1", unavailable="Tue-Thu" if patient_only_monday else "")])
+
+
+def test_fair_load_uses_the_colleague_with_more_room():
+    good = solved(fair_load_roster())
+    assert meetings_of(good, "G")[0]["facilitator"] == "S2"
+    assert units(good, "fair_load") == 33
+    assert_penalised(good, solved(fair_load_roster(patient_only_monday=True)), "fair_load", 17)
+
+
+# --- compact days -------------------------------------------------------------------------
+
+def compact_roster(a_at="", b_at=""):
+    return roster(slots("Mon 9:00-10:00", "Mon 10:00-11:00", "Mon 11:00-12:00"),
+                  groups=[group("A"), group("B", skill="dbt")],
+                  staff_list=[staff("S1", ("cbt",), available=a_at),
+                              staff("S2", ("dbt",), available=b_at)])
+
+
+def test_compact_days_puts_sessions_back_to_back():
+    good = solved(compact_roster())
+    times = sorted(when(meetings_of(good, g)[0]) for g in ("A", "B"))
+    assert times != ["Mon 09:00", "Mon 11:00"]
+    bad = solved(compact_roster(a_at="Mon 9:00-10:00", b_at="Mon 11:00-12:00"))
+    assert_penalised(good, bad, "compact_days", 1)
+
+
+# --- right amount -------------------------------------------------------------------------
+
+def elective_roster(track_group_staff_available=""):
+    return roster(slots("Mon 9:00-10:00", "Tue 9:00-10:00", "Wed 9:00-10:00"),
+                  programs=[program(min_hours=2)],
+                  groups=[group("Core"),
+                          group("General", required=False, skill="dbt"),
+                          group("Opioid Recovery", required=False, skill="trauma",
+                                track="opioids")],
+                  staff_list=[staff("S1", ("cbt",)), staff("S2", ("dbt",)),
+                              staff("S3", ("trauma",), available=track_group_staff_available)],
+                  rooms=[room("R1"), room("R2")],
+                  patient_list=[patient("P1", track="opioids")])
+
+
+def test_right_amount_adds_only_the_electives_needed_and_prefers_the_own_track():
+    good = solved(elective_roster())
+    assert meetings_of(good, "General") == []
+    assert [m["patients"] for m in meetings_of(good, "Opioid Recovery")] == [["P1"]]
+    assert units(good, "right_amount") == 1
+    assert_penalised(good, solved(elective_roster(track_group_staff_available="Sat")),
+                     "right_amount", 1)
+
+
+# --- few sections -------------------------------------------------------------------------
+
+def sections_roster(apart=False):
+    ps = patients(4)
+    if apart:
+        ps[0] = patient("P1", keep_apart=("P2",))
+    return roster(groups=[group(max_size=4)], staff_list=[staff("S1"), staff("S2")],
+                  rooms=[room("R1"), room("R2")], patient_list=ps, weights={"fair_load": 0})
+
+
+def test_few_sections_fills_one_section_rather_than_two():
+    good = solved(sections_roster())
+    assert len(meetings_of(good, "G")) == 1
+    assert_penalised(good, solved(sections_roster(apart=True)), "few_sections", 1)
+
+
+# --- weights ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("rule", [r.key for r in SOFT_RULES])
+def test_every_rule_at_weight_zero_leaves_the_objective(rule):
+    r = roster(patient_list=patients(2, therapist="S1"), weights={rule: 0})
+    data = solved(r)
+    assert rule not in data["stats"]["objective_units"]
+    assert any(x["rule"] == rule and x["weight"] == 0 for x in data["quality"]["rules"])
+
+
+def test_weight_zero_lets_another_rule_win():
+    # Own therapist off: fair load now decides, and gives the group to idle S1.
+    r = roster(slots("Mon 9:00-10:00", "Tue 9:00-10:00"),
+               programs=[program("Res"), program("Other")],
+               groups=[group("G", skill="cbt", programs=("Res",)),
+                       group("Other", skill="dbt", programs=("Other",))],
+               staff_list=[staff("S1", ("cbt",)), staff("S2", ("cbt", "dbt"))],
+               patient_list=[patient("P1", therapist="S2"), patient("P2", program="Other")], weights={"own_therapist": 0})
+    data = solved(r)
+    assert meetings_of(data, "G")[0]["facilitator"] == "S1"
+    assert units(data, "own_therapist") == 1
