@@ -19,6 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from .domain import DAY_NAMES, KINDS
 from .errors import OutputError
 from .reader import PAPER_SIZES, SHEET_BY_NAME
+from .rules import SOFT_RULES
 
 HEADER_ROW = 2  # row 1 holds a short note; the reader skips rows above the headers
 LAST_ROW = 1000  # how far down dropdowns and formats reach
@@ -132,6 +133,15 @@ SHEET_HELP: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
                            "blank = decided by Admitted.", ""),
         },
     ),
+    "Weights": (
+        "Optional: how much each quality rule counts when the scheduler chooses between valid "
+        "weeks. The defaults are filled in; change a weight, or set 0 to turn a rule off. "
+        "See docs/quality for what each rule means.",
+        {
+            "Rule": ("The name of a quality rule, as listed below the header.", "Own therapist"),
+            "Weight": ("Points per unit, 0 or more (0 turns the rule off).", "20"),
+        },
+    ),
 }
 
 SETTINGS_ROWS = (  # (setting, default value, explanation)
@@ -173,6 +183,7 @@ def build_template() -> Workbook:
         sheet = book.create_sheet(name)
         _data_sheet(sheet, name)
     _settings_rows(book["Settings"])
+    _weight_rows(book["Weights"])
     _dropdowns(book)
     return book
 
@@ -208,6 +219,14 @@ def _settings_rows(sheet) -> None:
         sheet.cell(row, 2, value)
         if setting == "Week of":
             sheet.cell(row, 2).number_format = "yyyy-mm-dd"
+
+
+def _weight_rows(sheet) -> None:
+    for offset, rule in enumerate(SOFT_RULES, start=1):
+        row = HEADER_ROW + offset
+        sheet.cell(row, 1, rule.title).comment = Comment(
+            f"One unit: {rule.unit}.", "scheduler", width=260, height=70)
+        sheet.cell(row, 2, rule.weight)
 
 
 def _column_range(sheet: str, column: str) -> str:

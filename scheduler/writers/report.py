@@ -49,6 +49,8 @@ def render_report(
         "teams": skill_teams(roster, quality.staff_load),
         "room_tables": room_use(roster, schedule, page.content_width_mm),
         "fill_legend": fill_legend(),
+        "heat_room_mm": HEAT_ROOM_COL_MM,
+        "heat_used_mm": HEAT_USED_COL_MM,
         "hours": hours_view(roster, schedule),
     }
     return environment().get_template("report.html").render(context)
@@ -145,8 +147,9 @@ def week_facts(roster: Roster, schedule: Schedule) -> str:
 class RuleRow:
     title: str
     unit: str  # what one unit is, in words
-    met: str  # "11 of 20", or the rule's summary when it has no satisfied/possible
-    met_is_summary: bool
+    met: str  # "11 of 20", or "" when the rule has no satisfied/possible
+    met_words: str  # the rule's summary, less the figure when it starts with it
+    met_apart: bool  # the summary does not continue the figure: give it a line of its own
     units: int
     weight: str  # "5", "0.2" or "off"
     default: str  # the default weight when the Weights sheet changed it, else ""
@@ -162,6 +165,10 @@ def rule_rows(roster: Roster, quality: Quality) -> list[RuleRow]:
 def rule_row(result: RuleResult, total: float) -> RuleRow:
     rule = RULE_BY_KEY.get(result.key)
     counted = result.possible is not None and result.satisfied is not None
+    met = f"{result.satisfied} of {result.possible}" if counted else ""
+    words, apart = result.summary, bool(met)
+    if met and words.startswith(met + " "):
+        words, apart = words[len(met) + 1:], False
     off = result.weight == 0
     default = ""
     if rule is not None and rule.weight != result.weight:
@@ -169,8 +176,9 @@ def rule_row(result: RuleResult, total: float) -> RuleRow:
     return RuleRow(
         title=result.title,
         unit=rule.unit if rule else "",
-        met=f"{result.satisfied} of {result.possible}" if counted else result.summary,
-        met_is_summary=not counted,
+        met=met,
+        met_words=words,
+        met_apart=apart,
         units=result.units,
         weight=weight_text(result.weight),
         default=default,
@@ -330,7 +338,8 @@ def staff_order(loads: list[StaffLoad]) -> list[StaffLoad]:
 def staff_charts(roster: Roster, loads: list[StaffLoad], width_mm: float) -> list[BarChart]:
     ordered = staff_order(loads)
     top, step = axis_top([max(s.capacity, s.meetings, s.max_per_week or 0) for s in loads])
-    labels = [text_mm(s.name, CHART_PT, 1.13) for s in ordered]
+    labels = [max(text_mm(s.name, CHART_PT, 1.13), text_mm(staff_detail(roster, s), CHART_SMALL_PT))
+              for s in ordered]
     label_w = min(max(labels + [20.0]) + 3, STAFF_LABEL_MAX_MM)
     return [
         staff_chart(roster, ordered[i:i + STAFF_ROWS_PER_CHART], width_mm, label_w, top, step)
@@ -350,12 +359,10 @@ def staff_chart(roster: Roster, loads: list[StaffLoad], width: float, label_w: f
                   for v in (i * step for i in range(int(round(top / step)) + 1)))
     bars = []
     for row, s in enumerate(loads):
-        staff = roster.staff_by_id.get(s.id)
-        skills = ", ".join(sorted(staff.skills)) if staff else ""
         bars.append(StaffBar(
             y=round(STAFF_AXIS_MM + row * STAFF_ROW_MM, 2),
             name=clip(s.name, label_w - 2, CHART_PT, 1.13),
-            detail=clip(f"{s.id} \u00b7 {skills}" if skills else s.id, label_w - 2, CHART_SMALL_PT),
+            detail=clip(staff_detail(roster, s), label_w - 2, CHART_SMALL_PT),
             capacity_w=x(s.capacity),
             led_w=x(min(s.meetings, s.capacity)),
             over_x=round(x0 + x(s.capacity), 2),
@@ -383,6 +390,12 @@ def staff_chart(roster: Roster, loads: list[StaffLoad], width: float, label_w: f
     )
 
 
+def staff_detail(roster: Roster, load: StaffLoad) -> str:
+    staff = roster.staff_by_id.get(load.id)
+    skills = ", ".join(sorted(staff.skills)) if staff else ""
+    return f"{load.id} \u00b7 {skills}" if skills else load.id
+
+
 def clip(text: str, width_mm: float, font_pt: float, face: float = 1.0) -> str:
     """Shorten text with an ellipsis to fit an SVG label (SVG text does not wrap)."""
     if text_mm(text, font_pt, face) <= width_mm:
@@ -395,7 +408,7 @@ def clip(text: str, width_mm: float, font_pt: float, face: float = 1.0) -> str:
 @dataclass(frozen=True)
 class SkillTeam:
     skill: str
-    members: str  # "Dana Whitlock 100 %, Marcus Ellery 85 %"
+    members: str  # "Dana Whitlock (100 %) · Marcus Ellery (85 %)"
     spread: str  # percentage points between busiest and least busy
     uneven: bool  # beyond what Fair load still calls balanced
 
@@ -415,7 +428,7 @@ def skill_teams(roster: Roster, loads: list[StaffLoad]) -> list[SkillTeam]:
         spread = members[0].use - members[-1].use
         out.append(SkillTeam(
             skill=skill,
-            members=", ".join(f"{m.name} {m.use}\u00a0%" for m in members),
+            members=" \u00b7 ".join(f"{m.name} ({m.use}\u00a0%)" for m in members),
             spread="" if len(members) < 2 else f"{spread} points",
             uneven=len(members) > 1 and spread > BALANCED_SPREAD,
         ))
@@ -424,9 +437,9 @@ def skill_teams(roster: Roster, loads: list[StaffLoad]) -> list[SkillTeam]:
 
 # --- 5. room-use heat map -------------------------------------------------------------
 
-HEAT_ROOM_COL_MM = 34.0
-HEAT_USED_COL_MM = 12.0
-HEAT_MIN_CELL_MM = 5.4  # narrower and a start time no longer fits its column head
+HEAT_ROOM_COL_MM = 30.0
+HEAT_USED_COL_MM = 10.0
+HEAT_MIN_CELL_MM = 5.2  # narrower and a start time no longer fits its column head
 # How full a used room is (members / capacity), lightest to darkest shade.
 FILL_LEVELS = ((0.5, "fill1", "up to half full"), (0.75, "fill2", "up to \u00be full"),
                (1.0, "fill3", "up to full"), (math.inf, "fill4", "over capacity"))
@@ -459,6 +472,7 @@ class HeatTable:
     rows: tuple[HeatRow, ...]
     in_use: tuple[str, ...]  # rooms in use per column
     day_starts: tuple[bool, ...]  # per column: the first of its day (drawn with a heavier line)
+    width_mm: float  # split tables share one cell width, so the shades line up
 
 
 def heat_columns(roster: Roster, schedule: Schedule) -> list[tuple[DayHead, list]]:
@@ -502,7 +516,10 @@ def room_use(roster: Roster, schedule: Schedule, width_mm: float) -> list[HeatTa
     names = sorted({r.name for r in roster.rooms} | {m.room for m in schedule.meetings},
                    key=natural_key)
     tables = []
-    for days in split_days(heat_columns(roster, schedule), most):
+    groups = split_days(heat_columns(roster, schedule), most)
+    widest = max([sum(len(b) for _, b in days) for days in groups] + [1])
+    cell_mm = (width_mm - HEAT_ROOM_COL_MM - HEAT_USED_COL_MM) / widest
+    for days in groups:
         cols = [(d, b) for d, bands in days for b in bands]
         rows = []
         for name in names:
@@ -530,6 +547,7 @@ def room_use(roster: Roster, schedule: Schedule, width_mm: float) -> list[HeatTa
             rows=tuple(rows),
             in_use=in_use,
             day_starts=tuple(i == 0 for _, bands in days for i in range(len(bands))),
+            width_mm=round(HEAT_ROOM_COL_MM + HEAT_USED_COL_MM + len(cols) * cell_mm, 1),
         ))
     return tables
 
