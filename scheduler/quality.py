@@ -131,8 +131,8 @@ class _Week:
         return self.schedule.label(section.group, section.name)
 
     def patient_text(self, pid: str) -> str:
-        p = self.patients.get(pid)
-        return f"{p.display} ({pid})" if p and p.name else pid
+        # IDs only: these texts go into schedule.json; the staff report adds names.
+        return f"patient {pid}"
 
     def staff_text(self, sid: str) -> str:
         s = self.roster.staff_by_id.get(sid)
