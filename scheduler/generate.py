@@ -105,6 +105,8 @@ PERIODS = [
     ("19:15", "20:45", "Evening 2"),
 ]
 EVENING_FROM = 17 * 60
+TEAM_SIZE = 12
+CORE_BLOCKS = ("rc", "cbt", "rp", "eps", "coping", "erm", "life")  # run by team
 SATURDAY = 5
 
 
@@ -135,32 +137,32 @@ def _catalog(days: int) -> list[GroupSpec]:
     g = GroupSpec
     return [
         g("Recovery Circle", "peer", 3, 4, 12, 10, PEER_SKILL, (RES, PHP), True, block="rc"),
-        g("CBT Skills", "therapy", 2, 4, 10, 9, "CBT", (RES, PHP), True, block="cbt"),
+        g("CBT Skills", "therapy", 2, 4, 12, 10, "CBT", (RES, PHP), True, block="cbt"),
         g("Relapse Prevention", "therapy", 2, 4, 12, 10, "relapse prevention", (), True, block="rp"),
         g("Evening Peer Support", "peer", 2, 4, 12, 10, PEER_SKILL, (IOP,), True, block="eps"),
         g("IOP Coping Skills", "therapy", 1, 4, 12, 10, "CBT", (IOP,), True, block="coping"),
         g("Evening Recovery Meeting", "peer", 1, 4, 12, 10, PEER_SKILL, (RES,), True, level=1,
           block="erm", prefer="evening"),
-        g("Women's Circle", "peer", 1, 3, 10, 9, PEER_SKILL, (RES, PHP), True, gender="F",
+        g("Women's Circle", "peer", 1, 3, 12, 10, PEER_SKILL, (RES, PHP), True, gender="F",
           level=1, block="gender"),
-        g("Men's Group", "peer", 1, 3, 10, 9, PEER_SKILL, (RES, PHP), True, gender="M",
+        g("Men's Group", "peer", 1, 3, 12, 10, PEER_SKILL, (RES, PHP), True, gender="M",
           level=1, block="gender"),
-        g("DBT Emotion Regulation", "therapy", 2, 3, 10, 8, "DBT", (RES, PHP), False, level=1,
+        g("DBT Emotion Regulation", "therapy", 2, 3, 12, 10, "DBT", (RES, PHP), False, level=1,
           block="e1"),
-        g("Seeking Safety", "therapy", 2, 3, 8, 8, "trauma", (RES, PHP), False, level=1, block="e1"),
-        g("Mindfulness & Yoga", "therapy", 2, 3, 10, 8, "mindfulness", (RES, PHP), False,
+        g("Seeking Safety", "therapy", 2, 3, 10, 9, "trauma", (RES, PHP), False, level=1, block="e1"),
+        g("Mindfulness & Yoga", "therapy", 2, 3, 12, 10, "mindfulness", (RES, PHP), False,
           room_needs=("mats",), level=1, block="e1"),
         g("Life Skills", "therapy", 1, 4, 12, 10, "psychoeducation", (RES,), True, level=2,
           block="life"),
-        g("Opioid Recovery & MAT", "therapy", 1, 3, 10, 9, "MAT education", (RES, PHP), True,
+        g("Opioid Recovery & MAT", "therapy", 1, 3, 12, 10, "MAT education", (RES, PHP), True,
           track="opioids", room_needs=("projector",), level=2, block="track"),
-        g("Stimulant Recovery", "peer", 1, 3, 10, 9, PEER_SKILL, (RES, PHP), True,
+        g("Stimulant Recovery", "peer", 1, 3, 12, 10, PEER_SKILL, (RES, PHP), True,
           track="stimulants", level=2, block="track"),
-        g("Family Program", "therapy", 1, 3, 10, 8, "family", family_programs, False,
+        g("Family Program", "therapy", 1, 3, 12, 10, "family", family_programs, False,
           room_needs=("family room",), level=2, block="family", prefer=family_prefer),
         g("Alumni Recovery Stories", "peer", 1, 3, 12, 10, PEER_SKILL, (RES, PHP), False, level=3,
           block="e2"),
-        g("Anger Management", "therapy", 1, 3, 10, 8, "CBT", (RES, PHP), False, level=3, block="e2"),
+        g("Anger Management", "therapy", 1, 3, 12, 10, "CBT", (RES, PHP), False, level=3, block="e2"),
         g("Grief & Loss", "therapy", 1, 3, 8, 8, "trauma", (RES, PHP), False, level=3, block="e2"),
         g("Art Therapy", "therapy", 1, 3, 8, 8, "art therapy", (RES, PHP), False,
           room_needs=("art supplies",), level=3, block="e2"),
@@ -290,6 +292,7 @@ class _Patient:
     track: str
     needs: tuple[str, ...]
     unit: int = -1
+    team: int = -1  # core groups meet by team: teammates share their week
     busy: int = 0  # bitmask of slot indexes
     day_count: list[int] = field(default_factory=lambda: [0] * 7)
     minutes: int = 0
@@ -307,6 +310,7 @@ class _Staff:
     day_cap: int
     week_cap: int
     target: float  # load beyond which hiring someone else is preferred
+    work: str = "day"  # work class: day, evening, swing or long (a tiny staff covers all)
     load: int = 0
     day_load: list[int] = field(default_factory=lambda: [0] * 7)
     busy: int = 0
@@ -482,14 +486,29 @@ class _Builder:
         else:
             for program in (RES, PHP):
                 groups.extend(self._split(by_program[program], 36))
-        groups.extend(self._split(by_program[IOP], 30))
+        groups.extend(self._split(by_program[IOP], 36))
         self.units = []
+        team = 0
         for i, members in enumerate(g for g in groups if g):
-            members = list(members)
-            rng.shuffle(members)  # the "team" order sections are cut in
-            for p in members:
-                p.unit = i
+            # Teams of at most 10, Residential and PHP apart where the unit mixes them.
+            members = sorted(members, key=lambda p: (PROGRAM_ORDER.index(p.program), rng.random()))
+            for chunk in self._chunks(members, TEAM_SIZE):
+                for p in chunk:
+                    p.unit, p.team = i, team
+                team += 1
             self.units.append(members)
+
+    @staticmethod
+    def _chunks(items: list, size: int) -> list[list]:
+        """Consecutive, balanced chunks of at most `size`."""
+        k = max(1, math.ceil(len(items) / size))
+        small, extra = divmod(len(items), k)
+        out, start = [], 0
+        for i in range(k):
+            n = small + (1 if i < extra else 0)
+            out.append(items[start:start + n])
+            start += n
+        return out
 
     @staticmethod
     def _split(items: list, size: int) -> list[list]:
@@ -548,7 +567,7 @@ class _Builder:
         """Groups of this level whose skills the staff can cover and whose rooms exist."""
         s = self.n_staff
         if s <= 5:
-            therapists = 1 if s <= 2 else s - max(1, round(s * 0.35))
+            therapists = 1 if s <= 2 else s - max(1, round(s * 0.4))
             allowed = set(SKILL_PRIORITY[: 3 * therapists])
         else:
             allowed = set(SKILL_PRIORITY)
@@ -611,6 +630,7 @@ class _Builder:
             by_block.setdefault(g.block, []).append(g)
         self.blocks: list[_Block] = []
         self.sections: list[_Section] = []
+        self.offered: dict[str, int] = {}  # units offering each elective
         for unit in self.units:
             unit_blocks: dict[str, list[_Section]] = {}
             for name, groups in by_block.items():
@@ -640,16 +660,25 @@ class _Builder:
             eligible = [p for p in self.patients if self._eligible(p, g)
                         and self.suitable_rooms(1, set(g.room_needs) | set(p.needs))]
             takers = [p for p in eligible if rng.random() < 0.16]
-            if len(takers) >= 3:
-                rng.shuffle(takers)
-                takers.sort(key=lambda p: PROGRAM_ORDER.index(p.program))
-                secs = self._cut(g, takers)
+            # Families meet by program: each program's patients share their attendance times.
+            secs = []
+            for program in PROGRAM_ORDER:
+                mine = [p for p in takers if p.program == program]
+                if len(mine) >= 3:
+                    secs.extend(self._cut(g, mine))
+            if secs:
                 self.blocks.insert(0, _Block(secs, g.prefer, True))
                 self.sections.extend(secs)
-        # Largest first (they need the most rooms and facilitators at once), units interleaved.
+        # The Family Program first (it joins units), then the blocks that cut across teams
+        # while the units are still free, then the team blocks; largest first within each.
         order = {id(b): rng.random() for b in self.blocks}
-        self.blocks.sort(key=lambda b: (b.sections[0].group.block != "family",
-                                        -b.sessions * len(b.sections), order[id(b)]))
+
+        def rank(b: _Block):
+            kind = b.sections[0].group.block
+            tier = 0 if kind == "family" else (2 if kind in CORE_BLOCKS else 1)
+            return (tier, -b.sessions * len(b.sections), order[id(b)])
+
+        self.blocks.sort(key=rank)
 
     def _hand_out(self, unit: list[_Patient], options: list[GroupSpec], share: float):
         """Elective options of one block: each taker gets the least-filled option their
@@ -659,7 +688,15 @@ class _Builder:
         if share < 1:
             takers = [p for p in takers if rng.random() < share]
         m = max(1, min(len(options), round(len(takers) / 10)))
-        open_options = rng.sample(options, m)
+        # Options rotate across units; one needing a special room (art, mats) is offered
+        # less often, as only those rooms can host it.
+        def score(g: GroupSpec) -> tuple:
+            rooms = bin(self.suitable_rooms(1, set(g.room_needs))).count("1")
+            return ((self.offered.get(g.name, 0) + 1) / min(rooms, 6), rng.random())
+
+        open_options = sorted(options, key=score)[:m]
+        for g in open_options:
+            self.offered[g.name] = self.offered.get(g.name, 0) + 1
         while True:
             chosen: dict[str, list[_Patient]] = {g.name: [] for g in open_options}
             for p in sorted(takers, key=lambda _: rng.random()):
@@ -680,30 +717,163 @@ class _Builder:
         return {name: sorted(ps, key=lambda p: position[id(p)]) for name, ps in chosen.items() if ps}
 
     def _cut(self, g: GroupSpec, members: list[_Patient]) -> list[_Section]:
-        k = max(1, math.ceil(len(members) / g.target))
-        size, extra = divmod(len(members), k)
-        out, start = [], 0
-        for i in range(k):
-            n = size + (1 if i < extra else 0)
-            out.append(_Section(g, members[start:start + n]))
-            start += n
-        return out
+        """Sections of a group: one per team for core groups, else balanced chunks."""
+        if g.block not in CORE_BLOCKS:
+            return [_Section(g, chunk) for chunk in self._chunks(members, g.target)]
+        teams: list[list[_Patient]] = []
+        for p in members:
+            if teams and teams[-1][0].team == p.team:
+                teams[-1].append(p)
+            else:
+                teams.append([p])
+        # A team with only one or two of the group's patients joins its neighbour.
+        merged: list[list[_Patient]] = []
+        for chunk in teams:
+            if merged and (len(chunk) < 3 or len(merged[-1]) < 3) \
+                    and len(merged[-1]) + len(chunk) <= g.max_size:
+                merged[-1].extend(chunk)
+            else:
+                merged.append(chunk)
+        if len(merged) > 1 and len(merged[-1]) < 3:
+            if len(merged[-2]) + len(merged[-1]) <= g.max_size:
+                merged[-2].extend(merged.pop())
+        return [_Section(g, chunk) for chunk in merged]
 
-    # ----- staff (hired while placing) ----------------------------------------------------------
+    # ----- staff: profiles planned up front, hired while placing ---------------------------------
 
-    def start_staff(self) -> None:
-        self.staff: list[_Staff] = []
-        self.staff_free = [0] * len(self.slots)  # who could lead at each slot
-        meetings = sum(sec.group.sessions for sec in self.sections)
-        self.meetings_estimate = meetings
-        self.target_load = max(4.0, meetings / self.n_staff * 1.1)
-        self.pending = {"peer": 0, "therapist": 0}
+    def plan_staff(self) -> None:
+        """Every staff member exists from the start as a profile: role, work class, skills.
+
+        Peer recovery specialists and therapists split the staff by their share of the
+        meetings. Each role's evening work (IOP) gets enough evening clinicians and
+        afternoon-to-evening ("swing") staff for its meetings and its busiest evening;
+        the rest work days (full- or part-time). Therapists' 1-3 skills are spread so
+        every skill needed at a time of day has someone working then, and busy skills
+        have several people. A profile gets its exact working pattern when placing
+        first gives it a group (it is "hired"), so patterns follow where the work is."""
+        rng = self.rng
+        weekday_day = sum(1 << s.index for s in self.slots if s.day < 5 and not s.evening)
+        demand = {role: {"day": {}, "evening": {}} for role in ("peer", "therapist")}
         for sec in self.sections:
-            self.pending[self._role(sec.group)] += 1
+            allowed = self.all_mask
+            for p in sec.members:
+                allowed &= self.program_mask[p.program]
+            evening = not allowed & weekday_day or sec.group.prefer == "evening"
+            when = "evening" if evening else "day"
+            role = "peer" if sec.group.skill == PEER_SKILL else "therapist"
+            bucket = demand[role][when]
+            bucket[sec.group.skill] = bucket.get(sec.group.skill, 0) + sec.group.sessions
+        totals = {role: sum(sum(b.values()) for b in demand[role].values()) for role in demand}
+        meetings = sum(totals.values())
+        self.target_load = max(4.0, meetings / self.n_staff * 1.1)
+        sat = self.days >= 6
+        self.class_patterns = {
+            "day": ["full", "full_wed", "pt_mwf", "pt_tth", "pt_am"] + (["full_sat"] if sat else []),
+            "evening": ["evening_sat" if sat else "evening"],
+            "swing": ["swing"],
+            "long": ["long_sat" if sat else "long"],
+        }
+        self.pattern_mask = {n: self._pattern_mask(n) for ns in self.class_patterns.values()
+                             for n in ns}
+        evening_slots = max(1, self.program_mask[IOP].bit_count())
 
-    @staticmethod
-    def _role(g: GroupSpec) -> str:
-        return "peer" if g.skill == PEER_SKILL else "therapist"
+        def classes(role: str, n: int) -> list[str]:
+            if self.small_staff or n == 0:
+                return ["long"] * n
+            evening = sum(demand[role]["evening"].values())
+            day = sum(demand[role]["day"].values())
+            if not evening:
+                return ["day"] * n
+            if n == 1:
+                return ["long"] if day else ["evening"]
+            ev = max(1, math.ceil(evening / 7), math.ceil(1.5 * evening / evening_slots))
+            ev = min(ev, n - 1 if day else n)
+            swing = max(1, ev // 3) if day else 0
+            return ["swing"] * swing + ["evening"] * (ev - swing) + ["day"] * (n - ev)
+
+        if self.n_staff == 1:
+            skills = sorted({k for role in demand for b in demand[role].values() for k in b})
+            skills = [k for k in skills if k != PEER_SKILL]
+            if len(skills) > 3:
+                raise _PlantFailed("staff")
+            profiles = [("dual", "long", [PEER_SKILL] + skills)]
+        else:
+            peer = totals["peer"]
+            n_peer = min(self.n_staff - 1, max(1, round(self.n_staff * peer / max(1, meetings))))
+            n_peer = n_peer if peer else 0
+            n_therapist = self.n_staff - n_peer
+            profiles = [("peer", c, [PEER_SKILL]) for c in classes("peer", n_peer)]
+            therapist_classes = classes("therapist", n_therapist)
+            held = self._plan_skills(therapist_classes, demand["therapist"])
+            profiles = [("therapist", c, h) for c, h in zip(therapist_classes, held)] + profiles
+        self.staff: list[_Staff] = []
+        self.unhired = {c: 0 for c in self.class_patterns}
+        for role, work, skill_list in profiles:
+            mask = 0
+            for n in self.class_patterns[work]:
+                mask |= self.pattern_mask[n]
+            member = _Staff(len(self.staff), role, "", list(skill_list), len(skill_list), mask,
+                            5, 22, target=self.target_load)
+            member.work = work
+            self.unhired[work] |= 1 << member.index
+            self.staff.append(member)
+        self.staff_free = [0] * len(self.slots)
+        for m in self.staff:
+            for t in _bits(m.mask):
+                self.staff_free[t] |= 1 << m.index
+        self.qualified: dict[str, int] = {}
+        for m in self.staff:
+            for k in m.skills:
+                self.qualified[k] = self.qualified.get(k, 0) | (1 << m.index)
+
+    def _plan_skills(self, work: list[str], demand: dict[str, dict[str, int]]) -> list[list[str]]:
+        """1-3 skills per therapist: everyone working when a skill is needed covers it."""
+        rng, n = self.rng, len(work)
+        if self.n_staff <= 5:
+            budgets = [3] * n
+        else:
+            budgets = rng.choices([1, 2, 3], weights=[25, 45, 30], k=n)
+            # Evening (IOP) clinicians are generalists: few colleagues work then.
+            budgets = [max(b, 2) if work[i] != "day" else b for i, b in enumerate(budgets)]
+        works_at = {"day": ("day", "swing", "long"), "evening": ("evening", "swing", "long")}
+        held: list[list[str]] = [[] for _ in range(n)]
+        for when in ("evening", "day"):
+            need = sorted(demand[when], key=lambda k: (-demand[when][k], SKILL_PRIORITY.index(k)))
+            able = [i for i in range(n) if work[i] in works_at[when]]
+            for k in need:
+                if any(k in held[i] for i in able):
+                    continue
+                free = [i for i in able if len(held[i]) < budgets[i]]
+                if not free:  # widen someone's skills before giving up
+                    grow = [i for i in able if budgets[i] < 3]
+                    if not grow:
+                        raise _PlantFailed("staff")
+                    i = rng.choice(grow)
+                    budgets[i] += 1
+                    free = [i]
+                # Prefer people who only work at this time, then the most open budget.
+                best = max((work[i] == when, budgets[i] - len(held[i])) for i in free)
+                i = rng.choice([i for i in free if (work[i] == when, budgets[i] - len(held[i])) == best])
+                held[i].append(k)
+        holders: dict[tuple[str, str], int] = {}
+        for i in range(n):
+            for k in held[i]:
+                for when in ("day", "evening"):
+                    if work[i] in works_at[when]:
+                        holders[(when, k)] = holders.get((when, k), 0) + 1
+        for i in rng.sample(range(n), n):  # fill budgets where demand per holder is highest
+            times = [w for w in ("day", "evening") if work[i] in works_at[w]]
+            options = {k for w in times for k in demand[w]}
+            while len(held[i]) < budgets[i] and options - set(held[i]):
+                k = max(sorted(options - set(held[i])), key=lambda k: (
+                    sum(demand[w].get(k, 0) / (1 + holders.get((w, k), 0)) for w in times),
+                    rng.random()))
+                held[i].append(k)
+                for w in times:
+                    holders[(w, k)] = holders.get((w, k), 0) + 1
+            if not held[i]:  # nothing needed at their times: a generalist
+                held[i].append(rng.choice(["CBT", "relapse prevention"]))
+        return held
 
     def _pattern_mask(self, pattern: str) -> int:
         text, only, *_ = _PATTERNS[pattern]
@@ -712,76 +882,36 @@ class _Builder:
             mask &= ~sum(1 << s.index for s in self.slots if s.evening)
         return mask
 
-    def _patterns_for(self, slots: list[int]) -> list[str]:
-        """Working patterns whose planted hours cover these slots."""
-        if self.small_staff:
-            names = ["long_sat" if self.days >= 6 else "long"]
-        else:
-            names = [n for n in _PATTERNS if not n.startswith("long")
-                     and (self.days >= 6) == n.endswith("_sat") or n in ("full", "full_wed",
-                     "pt_mwf", "pt_tth", "pt_am", "swing") and not n.startswith("long")]
-            names = sorted(set(names), key=list(_PATTERNS).index)
-            if self.days >= 6:
-                names = [n for n in names if n != "evening"]
-            else:
-                names = [n for n in names if not n.endswith("_sat")]
-            names += ["long_sat" if self.days >= 6 else "long"]
-        need = sum(1 << t for t in slots)
-        return [n for n in names if self._pattern_mask(n) & need == need]
+    def _covering(self, work: str, need: int) -> list[str]:
+        """Patterns of a work class covering every slot in `need`."""
+        return [n for n in self.class_patterns[work] if self.pattern_mask[n] & need == need]
 
-    def hire(self, skill: str, slots: list[int]) -> _Staff:
-        rng = self.rng
-        patterns = self._patterns_for(slots)
+    def hire(self, member: _Staff, slots: list[int]) -> None:
+        """Give a profile the working pattern of its first planted groups."""
+        need = sum(1 << t for t in slots)
+        per_day = max(sum(1 for t in slots if self.slots[t].day == d) for d in range(7))
+        patterns = [n for n in self._covering(member.work, need) if _PATTERNS[n][2] >= per_day]
         if not patterns:
             raise _PlantFailed("staff")
-        pattern = rng.choices(patterns, weights=[_PATTERNS[p][4] for p in patterns])[0]
+        pattern = self.rng.choices(patterns, weights=[_PATTERNS[p][4] for p in patterns])[0]
         _, _, day_cap, week_cap, _ = _PATTERNS[pattern]
-        if self.n_staff == 1:
-            role, budget, day_cap, week_cap = "dual", 4, 5, 26
-        elif skill == PEER_SKILL:
-            role, budget = "peer", 1
-        else:
-            role = "therapist"
-            budget = 3 if self.n_staff <= 5 else rng.choices([1, 2, 3], weights=[25, 45, 30])[0]
-        share = week_cap / 16
-        member = _Staff(len(self.staff), role, pattern, [skill], budget, self._pattern_mask(pattern),
-                        day_cap, week_cap, target=max(3.0, min(week_cap, self.target_load * share)))
-        self.staff.append(member)
-        for t in _bits(member.mask):
-            self.staff_free[t] |= 1 << member.index
-        return member
-
-    def _can_lead(self, skill: str) -> int:
-        """Staff who have the skill, or may pick it up (therapists within their budget)."""
-        mask = 0
-        for m in self.staff:
-            if skill in m.skills:
-                mask |= 1 << m.index
-            elif m.role != "peer" and len(m.skills) < m.budget and (
-                    skill != PEER_SKILL or m.role == "dual"):
-                mask |= 1 << m.index
-        return mask
-
-    def _hires_left(self, roles: list[str]) -> int:
-        """Hires this block may use, keeping one back for a role nobody fills yet."""
-        left = self.n_staff - len(self.staff)
-        if self.n_staff == 1:
-            return left
-        have = {m.role for m in self.staff}
-        for role in ("peer", "therapist"):
-            if role not in have and role not in roles and self.pending[role] > 0:
-                left -= 1
-        return max(0, left)
+        if member.role == "dual":
+            day_cap, week_cap = 5, 26
+        member.pattern, member.mask = pattern, self.pattern_mask[pattern]
+        member.day_cap, member.week_cap = day_cap, week_cap
+        member.target = max(3.0, min(week_cap, self.target_load * week_cap / 16))
+        self.unhired[member.work] &= ~(1 << member.index)
+        for t in range(len(self.slots)):
+            if not (member.mask >> t) & 1:
+                self.staff_free[t] &= ~(1 << member.index)
 
     # ----- placing blocks -------------------------------------------------------------------------
 
     def place_all(self) -> None:
         queue = list(self.blocks)
-        self.placed_blocks = 0
         while queue:
             block = queue.pop(0)
-            placed = self._try(block)
-            if placed:
+            if self._try(block):
                 continue
             if len(block.sections) == 1:
                 raise _PlantFailed(self._shortage(block))
@@ -790,15 +920,13 @@ class _Builder:
                          _Block(block.sections[half:], block.prefer, block.day_program)]
 
     def _shortage(self, block: _Block) -> str:
+        """Which resource stopped a single section: patients' time, rooms or staff."""
         sec = block.sections[0]
         allowed = self._allowed(sec.members)[0]
         if allowed.bit_count() < block.sessions:
             return "time"
-        if not self.suitable_rooms(len(sec.members), sec.needs):
-            return "rooms"
-        rooms_free = sum(1 for t in _bits(allowed) if any(
-            not (r.busy >> t) & 1 for r in self.rooms))
-        if rooms_free < block.sessions:
+        suit = self.suitable_rooms(len(sec.members), sec.needs)
+        if sum(1 for t in _bits(allowed) if suit & ~self.room_busy[t]) < block.sessions:
             return "rooms"
         return "staff"
 
@@ -827,29 +955,32 @@ class _Builder:
         return cost
 
     def _try(self, block: _Block) -> bool:
+        """Choose the block's slots one by one, keeping rooms and facilitators matchable."""
         rng, sections, s = self.rng, block.sections, block.sessions
         members = [p for sec in sections for p in sec.members]
         allowed, headroom = self._allowed(members)
-        k = len(sections)
-        roles = [self._role(sec.group) for sec in sections]
-        hires = self._hires_left(roles)
-        if self.n_staff > 1:
-            # A peer cannot stand in for a therapist: hires beyond what each role needs are moot.
-            hires = min(hires, k)
         day_avg = [sum(p.day_count[d] for p in members) / max(1, len(members)) for d in range(7)]
         suit = [self.suitable_rooms(len(sec.members), sec.needs) for sec in sections]
         if not all(suit):
             return False
-        under_cap = 0
+        under_cap = good = 0
         for m in self.staff:
             if m.load + s <= m.week_cap:
                 under_cap |= 1 << m.index
-        can = [self._can_lead(sec.group.skill) & under_cap for sec in sections]
+            if not m.pattern or m.load + s <= m.target:
+                good |= 1 << m.index  # someone with room in their week, or not yet hired
+        can = [self.qualified.get(sec.group.skill, 0) & under_cap for sec in sections]
         chosen: list[int] = []
-        n_rooms = len(self.rooms)
-        n_staff = max(1, len(self.staff))
+        n_rooms, n_staff = len(self.rooms), len(self.staff)
         for _ in range(s):
-            best, best_cost = None, None
+            # Unhired staff are free where one pattern of their class covers this slot
+            # together with the slots already chosen.
+            need = sum(1 << c for c in chosen)
+            cover = {w: 0 for w in self.class_patterns}
+            for w in cover:
+                for n in self._covering(w, need):
+                    cover[w] |= self.pattern_mask[n]
+            best, best_cost, best_free = None, None, 0
             for t in _bits(allowed):
                 if t in chosen:
                     continue
@@ -857,36 +988,29 @@ class _Builder:
                 same_day = sum(1 for c in chosen if self.slots[c].day == d)
                 if headroom[d] - same_day < 1:
                     continue
-                room_free = 0
-                used_rooms = 0
-                for r in self.rooms:
-                    if (r.busy >> t) & 1:
-                        used_rooms += 1
-                    else:
-                        room_free |= 1 << r.index
-                if not _enough([m & room_free for m in suit]):
+                busy_rooms = self.room_busy[t]
+                if not _enough([m & ~busy_rooms for m in suit]):
                     continue
                 free = self.staff_free[t]
+                for w, mask in cover.items():
+                    if not (mask >> t) & 1:
+                        free &= ~self.unhired[w]
                 if same_day:
                     free &= self._day_headroom_mask(d, 1 + same_day)
                 staff_masks = [c & free for c in can]
-                if not _enough(staff_masks, hires):
+                if not _enough(staff_masks):
                     continue
-                short = sum(1 for m in staff_masks if not m & self._under_target(s))
+                short = sum(1 for m in staff_masks if not m & good)
                 cost = (self._slot_cost(block, t) + 4.0 * same_day + 0.6 * day_avg[d]
-                        + 2.0 * used_rooms / n_rooms
+                        + 2.0 * busy_rooms.bit_count() / n_rooms
                         + 1.0 * (n_staff - free.bit_count()) / n_staff
                         + 1.5 * short + 0.5 * rng.random())
                 if best_cost is None or cost < best_cost:
-                    best, best_cost = t, cost
+                    best, best_cost, best_free = t, cost, free
             if best is None:
                 return False
             chosen.append(best)
-            free = self.staff_free[best]
-            same = sum(1 for c in chosen if self.slots[c].day == self.slots[best].day)
-            if same > 1:
-                free &= self._day_headroom_mask(self.slots[best].day, same)
-            can = [c & free for c in can]
+            can = [c & best_free for c in can]
         return self._commit(block, sorted(chosen), can, suit)
 
     def _day_headroom_mask(self, day: int, needed: int) -> int:
@@ -896,73 +1020,60 @@ class _Builder:
                 mask |= 1 << m.index
         return mask
 
-    def _under_target(self, sessions: int) -> int:
-        mask = 0
-        for m in self.staff:
-            if m.load + sessions <= m.target:
-                mask |= 1 << m.index
-        return mask
+    def _facilitator_cost(self, m: _Staff, sessions: int) -> float:
+        """Existing staff up to their target load, then a new hire, then beyond target."""
+        if not m.pattern:
+            return 1.2
+        cost = (m.load + sessions) / max(1.0, m.target)
+        if m.load + sessions > m.target:
+            cost += 5.0
+        return cost
 
     def _commit(self, block: _Block, chosen: list[int], can: list[int], suit: list[int]) -> bool:
         sections, s = block.sections, block.sessions
-        # Facilitators: cheapest first for the most constrained section; hire when existing
-        # staff are at their target load (or none is free), keep to caps otherwise.
+        # Facilitators: greedily by cost for the most constrained section first; a plain
+        # matching when the greedy choice paints itself into a corner.
         order = sorted(range(len(sections)), key=lambda j: can[j].bit_count())
-        taken = 0
-        lead: dict[int, _Staff | str] = {}
-        roles = [self._role(sec.group) for sec in sections]
-        hires = self._hires_left(roles)
+        taken, lead = 0, {}
         for j in order:
-            skill = sections[j].group.skill
-            best, best_cost = None, None
-            for i in _bits(can[j] & ~taken):
-                m = self.staff[i]
-                cost = (m.load + s) / max(1.0, m.target)
-                if skill not in m.skills:
-                    cost += 0.7
-                if m.load + s > m.target:
-                    cost += 5.0
-                if best_cost is None or cost < best_cost:
-                    best, best_cost = m, cost
-            if hires > 0 and (best is None or best_cost > 1.3):
-                lead[j] = "hire"
-                hires -= 1
-            elif best is not None:
-                lead[j] = best
-                taken |= 1 << best.index
-            else:
-                lead = self._lead_by_matching(sections, can, hires_left=self._hires_left(roles))
-                if lead is None:
+            options = sorted(_bits(can[j] & ~taken),
+                             key=lambda i: (self._facilitator_cost(self.staff[i], s), i))
+            if not options:
+                ranked = [sorted(_bits(c), key=lambda i: (self._facilitator_cost(self.staff[i], s), i))
+                          for c in can]
+                matched, result = _match(ranked)
+                if matched < len(sections):
                     return False
+                lead = dict(enumerate(result))
                 break
+            lead[j] = options[0]
+            taken |= 1 << options[0]
         # Rooms: the same room for every meeting when possible, else room by room.
-        rooms_at: list[list[int]] = [[] for _ in sections]
-        together = [suit[j] for j in range(len(sections))]
+        together = list(suit)
         for t in chosen:
-            together = [m & ~self._room_busy_mask(t) for m in together]
+            together = [m & ~self.room_busy[t] for m in together]
         pick = self._room_choice(together)
         if pick is not None:
             rooms_at = [[pick[j]] * s for j in range(len(sections))]
         else:
+            rooms_at = [[] for _ in sections]
             for t in chosen:
-                per = self._room_choice([m & ~self._room_busy_mask(t) for m in suit])
+                per = self._room_choice([m & ~self.room_busy[t] for m in suit])
                 if per is None:
                     return False
                 for j in range(len(sections)):
                     rooms_at[j].append(per[j])
-        # Commit.
         for j, sec in enumerate(sections):
-            who = lead[j]
-            member = self.hire(sec.group.skill, chosen) if who == "hire" else who
-            if sec.group.skill not in member.skills:
-                member.skills.append(sec.group.skill)
+            member = self.staff[lead[j]]
+            if not member.pattern:
+                self.hire(member, chosen)
             sec.facilitator = member.index
             sec.slots = list(chosen)
             sec.rooms = rooms_at[j]
-            self.pending[self._role(sec.group)] -= 1
             for t, r in zip(chosen, rooms_at[j]):
                 d = self.slots[t].day
                 self.rooms[r].busy |= 1 << t
+                self.room_busy[t] |= 1 << r
                 member.busy |= 1 << t
                 member.load += 1
                 member.day_load[d] += 1
@@ -978,24 +1089,6 @@ class _Builder:
                 p.sections.append(sec)
         return True
 
-    def _lead_by_matching(self, sections, can, hires_left: int):
-        options = []
-        for j, sec in enumerate(sections):
-            ranked = sorted(_bits(can[j]), key=lambda i: (sec.group.skill not in self.staff[i].skills,
-                                                           self.staff[i].load))
-            options.append(ranked)
-        matched, result = _match(options)
-        if len(sections) - matched > hires_left:
-            return None
-        return {j: (self.staff[i] if i is not None else "hire") for j, i in enumerate(result)}
-
-    def _room_busy_mask(self, t: int) -> int:
-        mask = 0
-        for r in self.rooms:
-            if (r.busy >> t) & 1:
-                mask |= 1 << r.index
-        return mask
-
     def _room_choice(self, masks: list[int]) -> list[int] | None:
         """Distinct rooms, smallest and plainest first (keep the special rooms free)."""
         options = [sorted(_bits(m), key=lambda i: (len(self.rooms[i].features),
@@ -1008,27 +1101,15 @@ class _Builder:
     # ----- deriving the roster ------------------------------------------------------------------
 
     def finish_staff(self) -> None:
-        """Staff the planted week did not need still work here: add them, then name everyone."""
+        """Profiles the planted week did not need still work here; then name everyone."""
         rng = self.rng
-        skills_used = sorted({sec.group.skill for sec in self.sections if sec.group.kind == "therapy"},
-                             key=SKILL_PRIORITY.index)
-        peers = sum(1 for m in self.staff if m.role == "peer")
-        while len(self.staff) < self.n_staff:
-            want_peer = peers < 0.3 * self.n_staff
-            patterns = [p for p in _PATTERNS if (self.days >= 6) == p.endswith("_sat")
-                        or p in ("full", "full_wed", "pt_mwf", "pt_tth", "pt_am", "swing")]
-            patterns = [p for p in patterns if not p.startswith("long")]
-            pattern = rng.choices(patterns, weights=[_PATTERNS[p][4] for p in patterns])[0]
-            _, _, day_cap, week_cap, _ = _PATTERNS[pattern]
-            if want_peer or not skills_used:
-                role, skills = "peer", [PEER_SKILL]
-                peers += 1
-            else:
-                role = "therapist"
-                n = min(len(skills_used), rng.choices([1, 2, 3], weights=[25, 45, 30])[0])
-                skills = rng.sample(skills_used, n)
-            self.staff.append(_Staff(len(self.staff), role, pattern, skills, len(skills),
-                                     self._pattern_mask(pattern), day_cap, week_cap, 0.0))
+        for m in self.staff:
+            if not m.pattern:
+                patterns = self.class_patterns[m.work]
+                m.pattern = rng.choices(patterns, weights=[_PATTERNS[p][4] for p in patterns])[0]
+                _, _, m.day_cap, m.week_cap, _ = _PATTERNS[m.pattern]
+                if m.role == "dual":
+                    m.day_cap, m.week_cap = 5, 26
         # Therapists first, then peer recovery specialists, as a staff list usually reads.
         order = sorted(self.staff, key=lambda m: (m.role == "peer", rng.random()))
         width = max(2, len(str(len(order))))
@@ -1281,7 +1362,8 @@ class _Builder:
         self.choose_curriculum()
         self.make_blocks()
         self._check_capacity()
-        self.start_staff()
+        self.plan_staff()
+        self.room_busy = [0] * len(self.slots)
         self.place_all()
         self.finish_staff()
         self.name_sections()

@@ -17,10 +17,10 @@ from pathlib import Path
 from . import __version__
 from .domain import Roster
 from .errors import OutputError
-from .quality import measure
+from .quality import Quality, measure
 from .solution import Schedule
 
-AUDIENCES = ("master", "staff", "patients", "rooms")
+AUDIENCES = ("master", "staff", "patients", "rooms", "report")
 
 
 def output_names(pdf: bool = True) -> list[str]:
@@ -32,9 +32,9 @@ def output_names(pdf: bool = True) -> list[str]:
     return names
 
 
-def schedule_json(roster: Roster, schedule: Schedule) -> str:
+def schedule_json(roster: Roster, schedule: Schedule, quality: Quality | None = None) -> str:
     data = schedule.to_dict()
-    data["quality"] = measure(roster, schedule).to_dict()
+    data["quality"] = (quality or measure(roster, schedule)).to_dict()
     data["generated"] = {
         "by": f"scheduler {__version__}",
         "at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -51,6 +51,7 @@ def write_outputs(roster: Roster, schedule: Schedule, out_dir: Path, pdf: bool =
     """
     # Imported here so `validate` and `init` never pay for Jinja2/WeasyPrint.
     from .writers.html import render_html
+    from .writers.report import render_report
     from .writers.xlsx import render_xlsx
 
     out_dir = Path(out_dir)
@@ -58,9 +59,12 @@ def write_outputs(roster: Roster, schedule: Schedule, out_dir: Path, pdf: bool =
     _check_target(out_dir, names, protect)
     staging = Path(tempfile.mkdtemp(prefix=".scheduler-", dir=out_dir))
     try:
-        (staging / "schedule.json").write_text(schedule_json(roster, schedule), encoding="utf-8")
+        quality = measure(roster, schedule)
+        (staging / "schedule.json").write_text(schedule_json(roster, schedule, quality),
+                                               encoding="utf-8")
         render_xlsx(roster, schedule, staging / "schedule.xlsx")
         pages = render_html(roster, schedule)
+        pages["report"] = render_report(roster, schedule, quality)
         for audience in AUDIENCES:
             (staging / f"{audience}.html").write_text(pages[audience], encoding="utf-8")
         if pdf:

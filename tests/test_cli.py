@@ -28,7 +28,7 @@ def test_solve_minimal_roster_writes_every_output(tmp_path, minimal):
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(["schedule.json", "schedule.xlsx", "master.html", "staff.html",
-                            "patients.html", "rooms.html"])
+                            "patients.html", "rooms.html", "report.html"])
     data = json.loads((out / "schedule.json").read_text())
     assert data["status"] in ("optimal", "feasible")
     assert "Hours per patient" in result.stdout

@@ -24,7 +24,7 @@ def wheel(tmp_path_factory):
 
 def test_wheel_contains_the_templates(wheel):
     names = zipfile.ZipFile(wheel).namelist()
-    for page in ("base", "master", "staff", "patients", "rooms"):
+    for page in ("base", "master", "staff", "patients", "rooms", "report"):
         assert f"scheduler/templates/{page}.html" in names
 
 

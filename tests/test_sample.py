@@ -36,7 +36,7 @@ def test_sample_schedule_obeys_every_hard_rule(solved):
 
 def test_sample_writes_every_printout_as_html_and_pdf(solved):
     _, out, stdout = solved
-    for audience in ("master", "staff", "patients", "rooms"):
+    for audience in ("master", "staff", "patients", "rooms", "report"):
         assert (out / f"{audience}.html").stat().st_size > 0
         assert (out / f"{audience}.pdf").read_bytes().startswith(b"%PDF")
     assert (out / "schedule.xlsx").exists()
@@ -50,6 +50,13 @@ def test_door_sheets_and_master_grid_never_show_patients(solved):
         for p in roster.patients:
             assert p.name not in text, f"{p.name} appears on the {audience} printout"
             assert not re.search(rf"\b{re.escape(p.id)}\b", text)
+
+
+def test_schedule_json_never_names_a_patient(solved):
+    roster, out, _ = solved
+    text = (out / "schedule.json").read_text()
+    for p in roster.patients:
+        assert p.name not in text
 
 
 def test_every_patient_gets_a_card_and_every_staff_member_a_page(solved):

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import os
-import string
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from ortools.sat.python import cp_model
 
 from ..domain import Roster
+from ..quality import measure
 from ..rules import SCALE
-from ..solution import Meeting, Schedule
+from ..solution import Schedule
 from .constraints import Constraints
 from .objective import Objective
+from .patterns import PatternModel
 from .plan import Plan, make_plan
-from .variables import SectionVars, Variables
+from .split import SectionDraft, bucket_values, meetings_from, split_bucket
+from .variables import Variables
 
 # Sections considered beyond the fewest that could seat every eligible patient.
 # If that proves too few, the model is rebuilt with every possible section.
@@ -80,41 +82,160 @@ def build_model(plan: Plan) -> BuiltModel:
 
 def solve(roster: Roster, options: SolveOptions | None = None,
           progress: ProgressFn | None = None) -> SolveResult:
-    """Find the best week within the time limit (see docs/rules.md for the rules)."""
+    """Find the best week within the time limit (see docs/rules.md for the rules).
+
+    First the pattern stage (patterns.py, split.py) finds a good week fast. When the
+    exact model is small enough, it then starts from that week and improves it (and
+    is what proves that no week exists); on large rosters the pattern week is the
+    answer.
+    """
     options = options or SolveOptions()
     progress = progress or (lambda _p: None)
-    started = time.perf_counter()
-    deadline = started + options.time_limit
-
+    clock = _Clock(time.perf_counter(), time.perf_counter() + options.time_limit)
     plan = make_plan(roster, extra_sections=EXTRA_SECTIONS)
-    result = _solve_plan(plan, options, progress, started, deadline)
-    if result.status == "infeasible" and not plan.complete:
-        progress(Progress("retry", time.perf_counter() - started,
-                          message="trying with more sections per group"))
-        result = _solve_plan(plan.with_all_sections(), options, progress, started, deadline)
+    exact = estimated_variables(plan) <= EXACT_LIMIT
+    stats: dict = {"exact_model": exact}
+
+    share = PATTERN_SHARE_EXACT if exact else PATTERN_SHARE_LARGE
+    warm, interrupted = _pattern_week(plan, options, progress, clock, share, stats)
+    if exact and not interrupted:
+        result = _exact_week(plan, options, progress, clock, warm, stats)
+    elif warm is not None:
+        result = _result_from_drafts(roster, warm, stats, interrupted)
+    else:
+        status = "interrupted" if interrupted else "timeout"
+        result = SolveResult(status, None, stats)
     result.notes = list(plan.notes)
-    result.stats["total_seconds"] = round(time.perf_counter() - started, 3)
+    result.stats = {**stats, **result.stats, "total_seconds": round(clock.elapsed(), 3)}
+    if result.schedule is not None:
+        result.schedule.stats = result.stats
     return result
 
 
-def _solve_plan(plan: Plan, options: SolveOptions, progress: ProgressFn,
-                started: float, deadline: float) -> SolveResult:
-    progress(Progress("build", time.perf_counter() - started, message="setting up the search"))
-    built = build_model(plan)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.1, deadline - time.perf_counter())
-    solver.parameters.num_workers = options.workers or os.cpu_count() or 1
-    solver.parameters.random_seed = options.seed
-    # Measured on the sample: full presolve spends ~5 s probing for little gain;
-    # one light round reaches the first schedule 2-3x sooner and proves optimality sooner.
-    solver.parameters.cp_model_probing_level = 1
-    solver.parameters.max_presolve_iterations = 1
-    # Ctrl-C is handled here (stop_search from the main thread); CP-SAT's own
-    # handler aborts the process when the search runs in a worker thread.
-    solver.parameters.catch_sigint_signal = False
-    callback = _Callback(progress, started)
-    status, interrupted = _run_interruptible(solver, built.model, callback, progress, started)
+# Above this many estimated variables the exact model is not built at all.
+EXACT_LIMIT = 250_000
+# Share of the time limit the pattern stage may use, with and without the exact model after it.
+PATTERN_SHARE_EXACT = 0.25
+PATTERN_SHARE_LARGE = 0.9
 
+
+@dataclass
+class _Clock:
+    started: float
+    deadline: float
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def left(self) -> float:
+        return max(0.0, self.deadline - time.perf_counter())
+
+
+def estimated_variables(plan: Plan) -> int:
+    """Roughly how many variables the exact model would have (it is dominated by attendance)."""
+    free = {pid: set(ts) for pid, ts in plan.patient_slots.items()}
+    total = 0
+    for gp in plan.groups:
+        slots = set(gp.slots)
+        per_section = sum(len(free[p.id] & slots) for p in gp.pool)
+        per_section += len(gp.staff) * len(slots) + len(gp.rooms) * len(slots)
+        total += gp.sections * per_section
+    return total
+
+
+def _pattern_week(plan, options, progress, clock, share, stats):
+    """Stage 1 and 2: a week from time patterns; None when none was found in time."""
+    progress(Progress("build", clock.elapsed(), message="finding a first week"))
+    started = time.perf_counter()
+    stage1 = PatternModel(plan)
+    stats["pattern_build_seconds"] = round(time.perf_counter() - started, 3)
+    stats["pattern_variables"] = len(stage1.model.proto.variables)
+    budget_end = clock.started + share * (clock.deadline - clock.started)
+    interrupted = False
+    for attempt in range(MAX_SPLIT_RETRIES):
+        limit = max(0.5, budget_end - time.perf_counter())
+        status, solver, interrupted, _ = _search(stage1.model, options, limit, progress, clock)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            stats["pattern_status"] = solver.status_name(status)
+            return None, interrupted
+        drafts, failed = [], None
+        for value in bucket_values(stage1, solver):
+            sections = split_bucket(plan, value)
+            if sections is None:
+                failed = value
+                break
+            drafts += sections
+        stats["pattern_status"] = solver.status_name(status)
+        stats["pattern_retries"] = attempt
+        if failed is None:
+            return drafts, interrupted
+        if interrupted or clock.left() <= 0:
+            return None, interrupted
+        _forbid(stage1, failed)
+    return None, interrupted
+
+
+MAX_SPLIT_RETRIES = 20
+
+
+def _forbid(stage1: PatternModel, value) -> None:
+    """No more this bucket's members with this many sections: they could not be divided."""
+    m = stage1.model
+    same_count = m.new_bool_var("")
+    count = len(value.leads)
+    m.add(value.bucket.sections == count).only_enforce_if(same_count)
+    m.add(value.bucket.sections != count).only_enforce_if(~same_count)
+    m.add_bool_or([~value.bucket.members[pid] for pid in value.members] + [~same_count])
+
+
+def _result_from_drafts(roster: Roster, drafts, stats, interrupted) -> SolveResult:
+    schedule = Schedule(
+        status="feasible",
+        meetings=meetings_from(roster, drafts),
+        week_of=roster.settings.week_of,
+        center=roster.settings.center,
+        warnings=list(roster.warnings),
+    )
+    schedule.objective = measure(roster, schedule).objective
+    stats = {**stats, "interrupted": interrupted, "solver_status": "PATTERNS"}
+    return SolveResult("feasible", schedule, stats)
+
+
+def _exact_week(plan, options, progress, clock, warm, stats) -> SolveResult:
+    """The exact model, started from the pattern week when there is one."""
+    if warm is not None:
+        plan = _with_room_for(plan, warm)
+    result = _solve_plan(plan, options, progress, clock, warm)
+    if result.status == "infeasible" and not plan.complete:
+        progress(Progress("retry", clock.elapsed(), message="trying with more sections per group"))
+        result = _solve_plan(plan.with_all_sections(), options, progress, clock, None)
+    if not result.found and warm is not None:
+        # The exact model found nothing better in time: the pattern week stands.
+        return _result_from_drafts(plan.roster, warm, {**stats, **result.stats},
+                                   result.status == "interrupted")
+    return result
+
+
+def _with_room_for(plan: Plan, drafts) -> Plan:
+    """The plan with at least as many sections per part as the pattern week uses."""
+    used: dict[int, int] = {}
+    part_of = {(gp.group.name, p.id): i for i, gp in enumerate(plan.groups) for p in gp.pool}
+    for d in drafts:
+        part = part_of[(d.group, d.members[0])]
+        used[part] = used.get(part, 0) + 1
+    groups = [replace(gp, sections=max(gp.sections, used.get(i, 0)))
+              for i, gp in enumerate(plan.groups)]
+    return replace(plan, groups=groups)
+
+
+def _solve_plan(plan: Plan, options: SolveOptions, progress: ProgressFn, clock: "_Clock",
+                hint) -> SolveResult:
+    progress(Progress("build", clock.elapsed(), message="improving the week"))
+    built = build_model(plan)
+    if hint is not None:
+        add_hint(built, hint)
+    status, solver, interrupted, callback = _search(built.model, options, clock.left(), progress,
+                                                    clock)
     stats = {
         "build_seconds": round(built.build_seconds, 3),
         "solve_seconds": round(solver.wall_time, 3),
@@ -126,19 +247,69 @@ def _solve_plan(plan: Plan, options: SolveOptions, progress: ProgressFn,
         "all_sections_considered": plan.complete,
         "workers": solver.parameters.num_workers,
         "seed": options.seed,
+        "interrupted": interrupted,
     }
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         name = "optimal" if status == cp_model.OPTIMAL and not interrupted else "feasible"
         schedule = extract_schedule(built, solver, name)
         stats["objective_units"] = built.objective.units(solver)
-        schedule.stats = stats
-        stats["interrupted"] = interrupted
         return SolveResult(name, schedule, stats)
     if status == cp_model.INFEASIBLE:
         return SolveResult("infeasible", None, stats)
     if status == cp_model.MODEL_INVALID:
         raise RuntimeError(f"internal error: invalid CP-SAT model: {built.model.validate()}")
     return SolveResult("interrupted" if interrupted else "timeout", None, stats)
+
+
+def _search(model, options: SolveOptions, time_limit: float, progress: ProgressFn, clock):
+    """Run CP-SAT on a model with live progress; Ctrl-C stops it and keeps what was found."""
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.1, time_limit)
+    solver.parameters.num_workers = options.workers or os.cpu_count() or 1
+    solver.parameters.random_seed = options.seed
+    # Measured on the sample: full presolve spends ~5 s probing for little gain;
+    # one light round reaches the first schedule 2-3x sooner and proves optimality sooner.
+    solver.parameters.cp_model_probing_level = 1
+    solver.parameters.max_presolve_iterations = 1
+    # Ctrl-C is handled here (stop_search from the main thread); CP-SAT's own
+    # handler aborts the process when the search runs in a worker thread.
+    solver.parameters.catch_sigint_signal = False
+    callback = _Callback(progress, clock.started)
+    status, interrupted = _run_interruptible(solver, model, callback, progress, clock.started)
+    return status, solver, interrupted, callback
+
+
+def add_hint(built: BuiltModel, drafts) -> None:
+    """Start the exact model from a pattern week: sections matched to parts in pool order."""
+    plan, model = built.plan, built.model
+    part_of = {(gp.group.name, p.id): i for i, gp in enumerate(plan.groups) for p in gp.pool}
+    by_part: dict[int, list] = {}
+    for d in drafts:
+        by_part.setdefault(part_of[(d.group, d.members[0])], []).append(d)
+    attending: set[tuple[str, int, int]] = set()  # (person, section index, slot)
+    for part, sections in enumerate(built.vars.by_part):
+        order = {p.id: i for i, p in enumerate(plan.groups[part].pool)}
+        drafts_here = sorted(by_part.get(part, []), key=lambda d: min(order[m] for m in d.members))
+        for k, sv in enumerate(sections):
+            d = drafts_here[k] if k < len(drafts_here) else None
+            room_at = dict(zip(d.slots, d.rooms)) if d else {}
+            model.add_hint(sv.active, d is not None)
+            for t, var in sv.meets.items():
+                model.add_hint(var, t in room_at)
+            for pid, var in sv.member.items():
+                model.add_hint(var, d is not None and pid in d.members)
+                if d is not None and pid in d.members:
+                    attending.update((pid, sv.index, t) for t in d.slots)
+            for sid, var in sv.leads.items():
+                model.add_hint(var, d is not None and sid == d.facilitator)
+                if d is not None and sid == d.facilitator:
+                    attending.update((sid, sv.index, t) for t in d.slots)
+            for (room, t), var in sv.room_at.items():
+                model.add_hint(var, room_at.get(t) == room)
+    for people in (built.vars.attend, built.vars.teach):
+        for who, presences in people.items():
+            for a in presences:
+                model.add_hint(a.var, (who, a.section.index, a.slot) in attending)
 
 
 class _Callback(cp_model.CpSolverSolutionCallback):
@@ -189,46 +360,27 @@ def _run_interruptible(solver, model, callback, progress, started) -> tuple[int,
     return outcome["status"], interrupted
 
 
-def section_name(i: int) -> str:
-    """A, B, ..., Z, AA, AB, ..."""
-    letters = string.ascii_uppercase
-    name = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        name = letters[r] + name
-    return name
-
-
 def extract_schedule(built: BuiltModel, solver: cp_model.CpSolver, status: str) -> Schedule:
     """Read the solver's values into meetings; sections are lettered by first meeting."""
     roster = built.plan.roster
-    slots = {s.index: s for s in roster.slots}
-    meetings: list[Meeting] = []
-    for sections in built.vars.by_group.values():
-        opened = [sv for sv in sections if solver.boolean_value(sv.active)]
-        opened.sort(key=lambda sv: (_first_slot(sv, solver), sv.k))
-        for i, sv in enumerate(opened):
-            members = tuple(sorted(pid for pid, v in sv.member.items() if solver.boolean_value(v)))
-            facilitator = next(sid for sid, v in sv.leads.items() if solver.boolean_value(v))
-            for t, meets in sorted(sv.meets.items()):
-                if not solver.boolean_value(meets):
-                    continue
-                room = next(name for (name, slot), v in sv.room_at.items()
-                            if slot == t and solver.boolean_value(v))
-                slot = slots[t]
-                meetings.append(Meeting(sv.group.name, section_name(i), slot.day, slot.start,
-                                        slot.end, room, facilitator, members))
+    drafts = []
+    for sv in built.vars.sections:
+        if not solver.boolean_value(sv.active):
+            continue
+        slots = tuple(t for t, v in sorted(sv.meets.items()) if solver.boolean_value(v))
+        rooms = tuple(next(name for (name, slot), v in sv.room_at.items()
+                           if slot == t and solver.boolean_value(v)) for t in slots)
+        drafts.append(SectionDraft(
+            sv.group.name, slots, rooms,
+            next(sid for sid, v in sv.leads.items() if solver.boolean_value(v)),
+            tuple(sorted(pid for pid, v in sv.member.items() if solver.boolean_value(v))),
+        ))
     return Schedule(
         status=status,
-        meetings=meetings,
+        meetings=meetings_from(roster, drafts),
         week_of=roster.settings.week_of,
         center=roster.settings.center,
         objective=solver.objective_value / SCALE,
         best_bound=solver.best_objective_bound / SCALE,
         warnings=list(roster.warnings),
     )
-
-
-def _first_slot(sv: SectionVars, solver) -> int:
-    return min((t for t, v in sv.meets.items() if solver.boolean_value(v)), default=10**9)

@@ -20,6 +20,8 @@ from ..solution import Schedule
 from ..summary import STATUS_TEXT
 from .html import (
     PT_MM,
+    SANS_BOLD,
+    Band,
     DayHead,
     clock,
     day_heads,
@@ -41,10 +43,10 @@ def render_report(
     context = {
         "page": page,
         "verdict": verdict(roster, schedule, quality),
-        "rules": rule_rows(roster, quality),
+        "rules": rule_rows(quality),
         "total": points(quality.objective),
-        "misses": miss_blocks(quality),
-        "unlisted": unlisted_penalties(quality),
+        "misses": miss_blocks(roster, quality),
+        "unlisted": unlisted_note(quality),
         "staff_charts": staff_charts(roster, quality.staff_load, page.content_width_mm),
         "teams": skill_teams(roster, quality.staff_load),
         "room_tables": room_use(roster, schedule, page.content_width_mm),
@@ -103,8 +105,14 @@ def verdict(roster: Roster, schedule: Schedule, quality: Quality) -> Verdict:
     )
 
 
+def stale_bound(quality: Quality) -> bool:
+    """A week scoring below the proven bound was solved under other weights (or edited
+    since): the bound says nothing about it."""
+    return quality.bound is not None and quality.objective < quality.bound - 0.05
+
+
 def proven_best(quality: Quality) -> bool:
-    return quality.gap is not None and quality.gap <= 1e-9
+    return quality.gap is not None and quality.gap <= 1e-9 and not stale_bound(quality)
 
 
 def score_sentence(quality: Quality) -> str:
@@ -112,6 +120,9 @@ def score_sentence(quality: Quality) -> str:
     if quality.gap is None:
         return (f"{penalty}; the solver proved no lower bound, so how close this is to the "
                 "best possible week is not known.")
+    if stale_bound(quality):
+        return (f"{penalty}; the solver's bound ({points(quality.bound)}) belongs to other "
+                "weights, so how close this is to the best possible week is not known.")
     if proven_best(quality):
         return f"{penalty}; this is the best possible week under these weights."
     return (f"{penalty}; no schedule can score below {points(quality.bound)}; so this week is "
@@ -158,7 +169,7 @@ class RuleRow:
     off: bool
 
 
-def rule_rows(roster: Roster, quality: Quality) -> list[RuleRow]:
+def rule_rows(quality: Quality) -> list[RuleRow]:
     return [rule_row(r, quality.objective) for r in quality.rules]
 
 
@@ -204,26 +215,35 @@ class Unavoidable:
 class MissBlock:
     title: str
     summary: str  # "9 sections miss it · penalty 80.0"
-    off: bool
     improvable: tuple[str, ...]
     hint: str  # how the improvable ones could be improved
     unavoidable: tuple[Unavoidable, ...]
 
 
-def miss_blocks(quality: Quality) -> list[MissBlock]:
-    return [miss_block(r, proven_best(quality)) for r in quality.rules if r.misses]
+def miss_blocks(roster: Roster, quality: Quality) -> list[MissBlock]:
+    return [miss_block(roster, r, proven_best(quality)) for r in quality.rules if r.misses]
 
 
-def miss_block(result: RuleResult, best: bool) -> MissBlock:
-    off = result.weight == 0
-    unavoidable = tuple(Unavoidable(m.text, m.unavoidable) for m in result.misses if m.unavoidable)
-    improvable = tuple(m.text for m in result.misses if not m.unavoidable)
-    penalty = "rule off" if off else f"penalty {points(result.penalty)}"
+def miss_text(roster: Roster, miss: Miss) -> str:
+    """The miss in words, naming the patient: schedule.json keeps IDs only, this report is
+    for staff, who know patients by name."""
+    if miss.kind != "patient" or miss.id not in roster.patient_by_id:
+        return miss.text
+    name = patient_name(roster, miss.id)
+    if name == miss.id:
+        return miss.text
+    return miss.text.replace(f"patient {miss.id}", f"{name} ({miss.id})", 1)
+
+
+def miss_block(roster: Roster, result: RuleResult, best: bool) -> MissBlock:
+    unavoidable = tuple(Unavoidable(miss_text(roster, m), m.unavoidable)
+                        for m in result.misses if m.unavoidable)
+    improvable = tuple(miss_text(roster, m) for m in result.misses if not m.unavoidable)
+    penalty = "rule off" if result.weight == 0 else f"penalty {points(result.penalty)}"
     return MissBlock(
         title=result.title,
         summary=f"{who_misses(result.misses)} {'misses' if len(result.misses) == 1 else 'miss'} "
                 f"it \u00b7 {penalty}",
-        off=off,
         improvable=improvable,
         hint=improve_hint(result, best),
         unavoidable=unavoidable,
@@ -249,18 +269,17 @@ def improve_hint(result: RuleResult, best: bool) -> str:
             "the solver favour it over other rules.")
 
 
-@dataclass(frozen=True)
-class Unlisted:
-    title: str
-    penalty: str
-    summary: str
-
-
-def unlisted_penalties(quality: Quality) -> list[Unlisted]:
-    """Rules that cost points without anyone missing them (imbalances under the reporting
-    threshold, sections opened): otherwise the table's penalty would go unexplained."""
-    return [Unlisted(r.title, points(r.penalty), r.summary)
-            for r in quality.rules if r.penalty > 0 and not r.misses]
+def unlisted_note(quality: Quality) -> str:
+    """Rules that cost points with nobody missing them (imbalances under the reporting
+    threshold, sections opened), so their absence from the list is not a puzzle."""
+    rules = [f"{r.title} ({points(r.penalty)})" for r in quality.rules
+             if r.penalty > 0 and not r.misses]
+    if not rules:
+        return ""
+    names = rules[0] if len(rules) == 1 else ", ".join(rules[:-1]) + " and " + rules[-1]
+    verb = "costs" if len(rules) == 1 else "cost"
+    return (f"{names} {verb} points without anyone missing them: small imbalances under the "
+            "reporting threshold, or the cost of the sections opened; see the quality table.")
 
 
 # --- 4. staff load chart ----------------------------------------------------------------
@@ -338,8 +357,8 @@ def staff_order(loads: list[StaffLoad]) -> list[StaffLoad]:
 def staff_charts(roster: Roster, loads: list[StaffLoad], width_mm: float) -> list[BarChart]:
     ordered = staff_order(loads)
     top, step = axis_top([max(s.capacity, s.meetings, s.max_per_week or 0) for s in loads])
-    labels = [max(text_mm(s.name, CHART_PT, 1.13), text_mm(staff_detail(roster, s), CHART_SMALL_PT))
-              for s in ordered]
+    labels = [max(text_mm(s.name, CHART_PT, SANS_BOLD),
+                  text_mm(staff_detail(roster, s), CHART_SMALL_PT)) for s in ordered]
     label_w = min(max(labels + [20.0]) + 3, STAFF_LABEL_MAX_MM)
     return [
         staff_chart(roster, ordered[i:i + STAFF_ROWS_PER_CHART], width_mm, label_w, top, step)
@@ -361,7 +380,7 @@ def staff_chart(roster: Roster, loads: list[StaffLoad], width: float, label_w: f
     for row, s in enumerate(loads):
         bars.append(StaffBar(
             y=round(STAFF_AXIS_MM + row * STAFF_ROW_MM, 2),
-            name=clip(s.name, label_w - 2, CHART_PT, 1.13),
+            name=clip(s.name, label_w - 2, CHART_PT, SANS_BOLD),
             detail=clip(staff_detail(roster, s), label_w - 2, CHART_SMALL_PT),
             capacity_w=x(s.capacity),
             led_w=x(min(s.meetings, s.capacity)),
@@ -475,7 +494,7 @@ class HeatTable:
     width_mm: float  # split tables share one cell width, so the shades line up
 
 
-def heat_columns(roster: Roster, schedule: Schedule) -> list[tuple[DayHead, list]]:
+def heat_columns(roster: Roster, schedule: Schedule) -> list[tuple[DayHead, list[Band]]]:
     """Per day, the time bands it has a slot or a meeting in."""
     have = {(s.day, s.start, s.end) for s in roster.slots}
     have |= {(m.day, m.start, m.end) for m in schedule.meetings}
@@ -506,46 +525,54 @@ def fill_state(members: int, capacity: int | None) -> str:
     return next(state for limit, state, _ in FILL_LEVELS if share <= limit)
 
 
+class _RoomWeek:
+    """Who is in which room when: the lookups every heat-map row needs."""
+
+    def __init__(self, roster: Roster, schedule: Schedule):
+        self.roster = roster
+        self.members: dict[tuple, int] = defaultdict(int)
+        for m in schedule.meetings:
+            self.members[(m.room, m.day, m.start, m.end)] += len(m.patients)
+        self.slot_at = {(s.day, s.start, s.end): s for s in roster.slots}
+
+    def cell(self, name: str, day: int, band: Band) -> HeatCell:
+        where = (name, day, band.start, band.end)
+        room = self.roster.room_by_name.get(name)
+        slot = self.slot_at.get((day, band.start, band.end))
+        if where in self.members:
+            return HeatCell(fill_state(self.members[where], room and room.capacity),
+                            str(self.members[where]))
+        if slot is None:
+            return HeatCell("off", "")
+        if room and room.unavailable.blocks(slot):
+            return HeatCell("closed", "")
+        return HeatCell("free", "")
+
+    def row(self, name: str, cols: list[tuple[DayHead, Band]]) -> HeatRow:
+        room = self.roster.room_by_name.get(name)
+        cells = tuple(self.cell(name, d.index, b) for d, b in cols)
+        used = sum(c.text != "" for c in cells)
+        open_ = sum(c.state not in ("off", "closed") for c in cells)
+        return HeatRow(name, str(room.capacity) if room else "?", cells, f"{used}/{open_}")
+
+
 def room_use(roster: Roster, schedule: Schedule, width_mm: float) -> list[HeatTable]:
-    most = max(1, int((width_mm - HEAT_ROOM_COL_MM - HEAT_USED_COL_MM) // HEAT_MIN_CELL_MM))
-    members: dict[tuple, int] = defaultdict(int)
-    for m in schedule.meetings:
-        members[(m.room, m.day, m.start, m.end)] += len(m.patients)
-    used_at = {(m.room, m.day, m.start, m.end) for m in schedule.meetings}
-    slot_at = {(s.day, s.start, s.end): s for s in roster.slots}
+    """Rooms x slots, days as column groups; more days than fit the width go to a next table."""
+    cells_mm = width_mm - HEAT_ROOM_COL_MM - HEAT_USED_COL_MM
+    groups = split_days(heat_columns(roster, schedule), max(1, int(cells_mm // HEAT_MIN_CELL_MM)))
+    cell_mm = cells_mm / max([sum(len(b) for _, b in days) for days in groups] + [1])
+    week = _RoomWeek(roster, schedule)
     names = sorted({r.name for r in roster.rooms} | {m.room for m in schedule.meetings},
                    key=natural_key)
     tables = []
-    groups = split_days(heat_columns(roster, schedule), most)
-    widest = max([sum(len(b) for _, b in days) for days in groups] + [1])
-    cell_mm = (width_mm - HEAT_ROOM_COL_MM - HEAT_USED_COL_MM) / widest
     for days in groups:
         cols = [(d, b) for d, bands in days for b in bands]
-        rows = []
-        for name in names:
-            room = roster.room_by_name.get(name)
-            cells = []
-            for d, b in cols:
-                where = (name, d.index, b.start, b.end)
-                slot = slot_at.get((d.index, b.start, b.end))
-                if where in used_at:
-                    cells.append(HeatCell(fill_state(members[where], room and room.capacity),
-                                          str(members[where])))
-                elif slot is None:
-                    cells.append(HeatCell("off", ""))
-                elif room and room.unavailable.blocks(slot):
-                    cells.append(HeatCell("closed", ""))
-                else:
-                    cells.append(HeatCell("free", ""))
-            used = sum(c.text != "" for c in cells)
-            rows.append(HeatRow(name, str(room.capacity) if room else "?", tuple(cells),
-                                f"{used}/{sum(c.state not in ('off', 'closed') for c in cells)}"))
-        in_use = tuple(str(sum(r.cells[i].text != "" for r in rows)) for i in range(len(cols)))
+        rows = tuple(week.row(name, cols) for name in names)
         tables.append(HeatTable(
             days=tuple(DaySpan(d, len(bands)) for d, bands in days),
             times=tuple(clock(b.start) for _, b in cols),
-            rows=tuple(rows),
-            in_use=in_use,
+            rows=rows,
+            in_use=tuple(str(sum(r.cells[i].text != "" for r in rows)) for i in range(len(cols))),
             day_starts=tuple(i == 0 for _, bands in days for i in range(len(bands))),
             width_mm=round(HEAT_ROOM_COL_MM + HEAT_USED_COL_MM + len(cols) * cell_mm, 1),
         ))

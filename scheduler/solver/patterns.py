@@ -1,0 +1,355 @@
+"""Stage 1 of the large-roster solver: sections as counts of *time patterns*.
+
+A time pattern is the set of slots a section of a group meets in (e.g. Mon,
+Wed and Fri at 9:00). Here each group part chooses how many sections run each
+of a few candidate patterns, and patients, facilitators and rooms are assigned
+to patterns rather than to individual sections. Every conflict (a patient, a
+facilitator or a room at two meetings at once) becomes a plain sum over
+patterns, so the model stays small and linear at hundreds of patients.
+Which section of a pattern each patient joins is decided in stage 2
+(split.py). Every section keeps one room by construction.
+
+The candidate patterns are a chosen subset of all possible ones, so this
+model can miss a week that exists; the exact model (constraints.py) is used to
+prove that none does.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ortools.sat.python.cp_model import CpModel, IntVar, LinearExpr
+
+from ..domain import THERAPY, key
+from ..rules import scaled
+from .plan import GroupPlan, Plan
+
+PATTERNS_PER_PART = 24  # best patterns kept for each group part
+PATTERNS_PER_KIND = 3  # best patterns kept within each patient's and facilitator's free times
+
+
+@dataclass(frozen=True)
+class Pattern:
+    part: int  # index into plan.groups
+    slots: tuple[int, ...]
+    spread_units: int  # the Spread rule's units for one section meeting at these slots
+
+
+@dataclass
+class Bucket:
+    """One pattern of one group part: its section count and who is assigned to it."""
+
+    pattern: Pattern
+    sections: IntVar
+    members: dict[str, IntVar] = field(default_factory=dict)  # patient ID -> in this pattern
+    leads: dict[str, IntVar] = field(default_factory=dict)  # staff ID -> leads a section here
+    rooms: dict[str, IntVar] = field(default_factory=dict)  # room -> hosts a section here
+
+
+def spread_units(slots: tuple[int, ...], day_of: dict[int, int]) -> int:
+    """4 per extra meeting on one day, 1 per pair of neighbouring days (as the Spread rule)."""
+    days = [day_of[t] for t in slots]
+    distinct = set(days)
+    return 4 * (len(days) - len(distinct)) + sum(1 for d in distinct if d + 1 in distinct)
+
+
+def candidate_patterns(plan: Plan, part: int) -> list[Pattern]:
+    """The best-spread patterns of a group part, making sure every patient and facilitator
+    kind has patterns within their own free times."""
+    gp = plan.groups[part]
+    day_of = {s.index: s.day for s in plan.slots}
+    start_of = {s.index: s.start for s in plan.slots}
+    n = gp.group.sessions
+
+    def score(slots: tuple[int, ...]) -> tuple:
+        starts = {start_of[t] for t in slots}
+        return (spread_units(slots, day_of), len(starts), slots)
+
+    def best_within(allowed: set[int], how_many: int) -> list[tuple[int, ...]]:
+        pool = sorted(t for t in gp.slots if t in allowed)
+        if len(pool) < n:
+            return []
+        return sorted(_combinations(pool, n, day_of), key=score)[:how_many]
+
+    chosen: dict[tuple[int, ...], None] = {}
+    for slots in best_within(set(gp.slots), PATTERNS_PER_PART):
+        chosen[slots] = None
+    staff_free = [set(plan.staff_slots[s.id]) for s in gp.staff]
+    kinds = {frozenset(plan.patient_slots[p.id]) for p in gp.pool}
+    for kind in sorted(kinds, key=sorted):
+        for free in staff_free:
+            for slots in best_within(set(kind) & free, PATTERNS_PER_KIND):
+                chosen[slots] = None
+    return [Pattern(part, slots, spread_units(slots, day_of)) for slots in chosen]
+
+
+def _combinations(pool: list[int], n: int, day_of: dict[int, int]):
+    """n-slot combinations, one slot per day when the days allow it (with a size cap)."""
+    by_day: dict[int, list[int]] = defaultdict(list)
+    for t in pool:
+        by_day[day_of[t]].append(t)
+    if len(by_day) >= n:
+        for days in itertools.combinations(sorted(by_day), n):
+            yield from itertools.product(*(by_day[d] for d in days))
+    else:
+        yield from itertools.islice(itertools.combinations(pool, n), 5000)
+
+
+class PatternModel:
+    """Stage 1: sections per pattern, and patients, facilitators and rooms per pattern."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.model = CpModel()
+        self.buckets: list[Bucket] = []
+        self.objective_terms: list[tuple[int, LinearExpr]] = []
+        self.slot_day = {s.index: s.day for s in plan.slots}
+        self.slot_minutes = {s.index: s.minutes for s in plan.slots}
+        self._variables()
+        self._patients()
+        self._facilitators()
+        self._rooms()
+        self._sections()
+        self._objective()
+
+    # --- variables ----------------------------------------------------------------------------
+
+    def _variables(self) -> None:
+        plan, m = self.plan, self.model
+        free = {pid: set(ts) for pid, ts in plan.patient_slots.items()}
+        staff_free = {sid: set(ts) for sid, ts in plan.staff_slots.items()}
+        room_free = {name: set(ts) for name, ts in plan.room_slots.items()}
+        for part, gp in enumerate(plan.groups):
+            if gp.sections == 0:
+                continue
+            for pattern in candidate_patterns(plan, part):
+                slots = set(pattern.slots)
+                leads = [s for s in gp.staff if slots <= staff_free[s.id]]
+                rooms = [r for r in gp.rooms if slots <= room_free[r.name]]
+                most = min(len(leads), len(rooms), gp.sections)
+                if most == 0:
+                    continue
+                bucket = Bucket(pattern, m.new_int_var(0, most, ""))
+                for p in gp.pool:
+                    if slots <= free[p.id]:
+                        bucket.members[p.id] = m.new_bool_var("")
+                for s in leads:
+                    bucket.leads[s.id] = m.new_bool_var("")
+                for r in rooms:
+                    bucket.rooms[r.name] = m.new_bool_var("")
+                self.buckets.append(bucket)
+
+    def _by_part(self) -> dict[int, list[Bucket]]:
+        out: dict[int, list[Bucket]] = defaultdict(list)
+        for b in self.buckets:
+            out[b.pattern.part].append(b)
+        return out
+
+    # --- hard rules -----------------------------------------------------------------------------
+
+    def _patients(self) -> None:
+        """Rules 2, 3, 4: one pattern per assigned group, one meeting at a time, day caps, hours."""
+        plan, m = self.plan, self.model
+        by_part = self._by_part()
+        if plan.unplaceable:
+            m.add_bool_or([])
+        at: dict[tuple[str, int], list[IntVar]] = defaultdict(list)
+        minutes: dict[str, list] = defaultdict(list)
+        for part, gp in enumerate(plan.groups):
+            for p in gp.pool:
+                choices = [b.members[p.id] for b in by_part.get(part, []) if p.id in b.members]
+                if p.id in gp.must:
+                    m.add_exactly_one(choices)
+                elif choices:
+                    m.add_at_most_one(choices)
+        for b in self.buckets:
+            for pid, var in b.members.items():
+                for t in b.pattern.slots:
+                    at[(pid, t)].append(var)
+                minutes[pid].append(sum(self.slot_minutes[t] for t in b.pattern.slots) * var)
+        for vars_ in at.values():
+            if len(vars_) > 1:
+                m.add_at_most_one(vars_)
+        programs = plan.roster.program_by_name
+        for p in plan.patients:
+            program = programs[p.program]
+            if program.min_minutes > 0:
+                m.add(LinearExpr.sum(minutes[p.id]) >= program.min_minutes)
+            self._day_cap(at, p.id, plan.patient_slots[p.id], program.max_per_day)
+        self.patient_at = at
+
+    def _facilitators(self) -> None:
+        """Rules 3, 5: one facilitator per section, one meeting at a time, day and week caps."""
+        m = self.model
+        at: dict[tuple[str, int], list[IntVar]] = defaultdict(list)
+        week: dict[str, list] = defaultdict(list)
+        for b in self.buckets:
+            m.add(LinearExpr.sum(list(b.leads.values())) == b.sections)
+            for sid, var in b.leads.items():
+                for t in b.pattern.slots:
+                    at[(sid, t)].append(var)
+                week[sid].append(len(b.pattern.slots) * var)
+        for vars_ in at.values():
+            if len(vars_) > 1:
+                m.add_at_most_one(vars_)
+        for s in self.plan.roster.staff:
+            if s.max_per_week is not None and week[s.id]:
+                m.add(LinearExpr.sum(week[s.id]) <= s.max_per_week)
+            self._day_cap(at, s.id, self.plan.staff_slots[s.id], s.max_per_day)
+        self.staff_at = at
+        self.staff_week = week
+
+    def _day_cap(self, at, who: str, slots: list[int], cap: int | None) -> None:
+        if cap is None:
+            return
+        per_day: dict[int, list[IntVar]] = defaultdict(list)
+        for t in slots:
+            per_day[self.slot_day[t]].extend(at.get((who, t), []))
+        for vars_ in per_day.values():
+            if len(vars_) > cap:
+                self.model.add(LinearExpr.sum(vars_) <= cap)
+
+    def _rooms(self) -> None:
+        """Rules 3, 6: one room per section for all its meetings; one meeting per room and slot."""
+        m = self.model
+        at: dict[tuple[str, int], list[IntVar]] = defaultdict(list)
+        for b in self.buckets:
+            m.add(LinearExpr.sum(list(b.rooms.values())) == b.sections)
+            for name, var in b.rooms.items():
+                for t in b.pattern.slots:
+                    at[(name, t)].append(var)
+        for vars_ in at.values():
+            if len(vars_) > 1:
+                m.add_at_most_one(vars_)
+
+    def _sections(self) -> None:
+        """Rules 2, 6, 7, 8 in aggregate: sizes and seats, role models, keep-apart, needs."""
+        plan, m = self.plan, self.model
+        rooms = plan.roster.room_by_name
+        patients = plan.roster.patient_by_id
+        pairs = plan.roster.keep_apart_pairs()
+        for b in self.buckets:
+            g = plan.groups[b.pattern.part].group
+            size = LinearExpr.sum(list(b.members.values()))
+            seats = LinearExpr.sum([min(rooms[name].capacity, g.max_size) * var
+                                    for name, var in b.rooms.items()])
+            m.add(size >= g.min_size * b.sections)
+            m.add(size <= seats)
+            if g.is_peer:
+                models = [v for pid, v in b.members.items() if pid in plan.role_models]
+                m.add(LinearExpr.sum(models) >= b.sections)
+            for a, c in pairs:
+                if a in b.members and c in b.members:
+                    m.add(b.members[a] + b.members[c] <= b.sections)
+            for pid, var in b.members.items():
+                for need in sorted(patients[pid].needs - g.room_needs):
+                    fitting = [v for name, v in b.rooms.items() if need in rooms[name].features]
+                    m.add(LinearExpr.sum(fitting) >= var)
+
+    # --- soft rules (the same units as objective.py where they can be told here) ---------------
+
+    def _objective(self) -> None:
+        weights = self.plan.roster.weights
+        terms: list[tuple[str, LinearExpr]] = []
+        sections = LinearExpr.sum([b.sections for b in self.buckets])
+        terms.append(("few_sections", sections))
+        terms.append(("spread", LinearExpr.sum([b.pattern.spread_units * b.sections
+                                                for b in self.buckets])))
+        terms.append(("right_amount", self._unprescribed()))
+        terms.append(("own_therapist", self._own_therapist()))
+        terms.append(("compact_days", self._gaps()))
+        terms.append(("fair_load", self._load_spread()))
+        weighted = [scaled(weights[name]) * expr for name, expr in terms if weights[name] > 0]
+        if weighted:
+            self.model.minimize(LinearExpr.sum(weighted))
+
+    def _unprescribed(self) -> LinearExpr:
+        out = []
+        for b in self.buckets:
+            gp = self.plan.groups[b.pattern.part]
+            unit = 1 if gp.group.track else 2
+            out += [unit * var for pid, var in b.members.items() if pid not in gp.must]
+        return LinearExpr.sum(out)
+
+    def _own_therapist(self) -> LinearExpr:
+        m = self.model
+        therapist = {p.id: p.primary_therapist for p in self.plan.patients if p.primary_therapist}
+        sees: dict[str, list[IntVar]] = defaultdict(list)
+        with_therapist: dict[tuple[int, str], list[IntVar]] = defaultdict(list)
+        for i, b in enumerate(self.buckets):
+            g = self.plan.groups[b.pattern.part].group
+            if g.kind != THERAPY:
+                continue
+            for pid, member in b.members.items():
+                leads = b.leads.get(therapist.get(pid, ""))
+                if leads is None:
+                    continue
+                both = m.new_bool_var("")
+                m.add_implication(both, member)
+                m.add_implication(both, leads)
+                sees[pid].append(both)
+                with_therapist[(i, therapist[pid])].append(both)
+        for (i, _), vars_ in with_therapist.items():
+            # They all join that therapist's one section of the pattern.
+            m.add(LinearExpr.sum(vars_) <= self.plan.groups[self.buckets[i].pattern.part].group.max_size)
+        misses = []
+        for pid in sorted(therapist):
+            miss = m.new_bool_var("")
+            m.add_bool_or(sees[pid] + [miss])
+            misses.append(miss)
+        return LinearExpr.sum(misses)
+
+    def _gaps(self) -> LinearExpr:
+        m = self.model
+        gaps = []
+        for p in self.plan.patients:
+            by_day: dict[int, list[int]] = defaultdict(list)
+            for t in self.plan.patient_slots[p.id]:
+                by_day[self.slot_day[t]].append(t)
+            for day_slots in by_day.values():
+                busy = [self.patient_at.get((p.id, t), []) for t in sorted(day_slots)]
+                if len(day_slots) < 3 or sum(1 for b in busy if b) < 2:
+                    continue
+                starts, before = [], 0
+                for vars_ in busy:
+                    now = LinearExpr.sum(vars_)
+                    start = m.new_bool_var("")
+                    m.add(start >= now - before)
+                    starts.append(start)
+                    before = now
+                excess = m.new_int_var(0, len(starts), "")
+                m.add(excess >= LinearExpr.sum(starts) - 1)
+                gaps.append(excess)
+        return LinearExpr.sum(gaps)
+
+    def _load_spread(self) -> LinearExpr:
+        m = self.model
+        roster = self.plan.roster
+        use = {}
+        for s in roster.staff:
+            cap = roster.staff_capacity(s)
+            if cap == 0:
+                continue
+            led = LinearExpr.sum(self.staff_week.get(s.id, []))
+            u = m.new_int_var(0, 100, "")
+            m.add(cap * u <= 100 * led)
+            m.add(100 * led <= cap * u + cap - 1)
+            use[s.id] = u
+        spreads = []
+        teams: dict[str, list[str]] = defaultdict(list)
+        for s in sorted(roster.staff, key=lambda s: s.id):
+            if s.id in use:
+                for skill in s.skills:
+                    teams[skill].append(s.id)
+        for members in teams.values():
+            if len(members) < 2:
+                continue
+            hi, lo = m.new_int_var(0, 100, ""), m.new_int_var(0, 100, "")
+            for sid in members:
+                m.add(hi >= use[sid])
+                m.add(lo <= use[sid])
+            spreads.append(hi - lo)
+        return LinearExpr.sum(spreads)

@@ -1,0 +1,179 @@
+"""Stage 2 of the large-roster solver: divide each pattern's patients into its sections.
+
+Stage 1 (patterns.py) decided, for each group part and time pattern, how many
+sections run it, who leads them, which rooms they use and which patients
+attend. Here each such bucket becomes concrete sections with a small exact
+model: every section gets a facilitator and a room, sizes fit the room and
+the group, peer sections get a role model, keep-apart pairs are separated and
+members' room needs met; own therapist, shared track and newcomer spread decide
+between the ways to do that.
+"""
+
+from __future__ import annotations
+
+import math
+import string
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+from ortools.sat.python.cp_model import LinearExpr
+
+from ..domain import THERAPY, Roster, key
+from ..rules import scaled
+from ..solution import Meeting
+from .patterns import Bucket, PatternModel
+from .plan import Plan
+
+
+@dataclass(frozen=True)
+class SectionDraft:
+    """A section before it is lettered: its group, slots, rooms, facilitator, members."""
+
+    group: str
+    slots: tuple[int, ...]
+    rooms: tuple[str, ...]  # one per slot
+    facilitator: str
+    members: tuple[str, ...]
+
+
+def section_name(i: int) -> str:
+    """A, B, ..., Z, AA, AB, ..."""
+    name = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        name = string.ascii_uppercase[r] + name
+    return name
+
+
+def meetings_from(roster: Roster, drafts: list[SectionDraft]) -> list[Meeting]:
+    """Letter each group's sections by first meeting and list their meetings."""
+    slots = roster.slots
+    meetings = []
+    by_group: dict[str, list[SectionDraft]] = {}
+    for d in drafts:
+        by_group.setdefault(d.group, []).append(d)
+    for group, sections in by_group.items():
+        sections.sort(key=lambda d: (min(d.slots), d.facilitator, d.members))
+        for i, d in enumerate(sections):
+            for t, room in zip(d.slots, d.rooms):
+                s = slots[t]
+                meetings.append(Meeting(group, section_name(i), s.day, s.start, s.end, room,
+                                        d.facilitator, tuple(sorted(d.members))))
+    return meetings
+
+
+@dataclass
+class BucketValue:
+    bucket: Bucket
+    members: list[str]
+    leads: list[str]
+    rooms: list[str]
+
+
+def bucket_values(stage1: PatternModel, solver: cp_model.CpSolver) -> list[BucketValue]:
+    out = []
+    for b in stage1.buckets:
+        if solver.value(b.sections) == 0:
+            continue
+        out.append(BucketValue(
+            b,
+            [pid for pid, v in b.members.items() if solver.boolean_value(v)],
+            [sid for sid, v in b.leads.items() if solver.boolean_value(v)],
+            [name for name, v in b.rooms.items() if solver.boolean_value(v)],
+        ))
+    return out
+
+
+def split_bucket(plan: Plan, value: BucketValue, time_limit: float = 5.0) -> list[SectionDraft] | None:
+    """Sections of one bucket, or None when its members cannot be divided validly."""
+    roster = plan.roster
+    gp = plan.groups[value.bucket.pattern.part]
+    g = gp.group
+    patients = roster.patient_by_id
+    rooms = roster.room_by_name
+    n = len(value.leads)
+    m = cp_model.CpModel()
+    x = {(pid, k): m.new_bool_var("") for pid in value.members for k in range(n)}
+    room_of = {(k, j): m.new_bool_var("") for k in range(n) for j in range(n)}
+    for pid in value.members:
+        m.add_exactly_one(x[pid, k] for k in range(n))
+    for k in range(n):
+        m.add_exactly_one(room_of[k, j] for j in range(n))
+    for j in range(n):
+        m.add_exactly_one(room_of[k, j] for k in range(n))
+    soft: list = []
+    newcomers = {pid for pid in value.members if roster.is_newcomer(patients[pid])}
+    for k in range(n):
+        members = [x[pid, k] for pid in value.members]
+        size = LinearExpr.sum(members)
+        m.add(size >= g.min_size)
+        m.add(size <= g.max_size)
+        for j, name in enumerate(value.rooms):
+            m.add(size <= rooms[name].capacity).only_enforce_if(room_of[k, j])
+            for pid in value.members:
+                if not (patients[pid].needs - g.room_needs) <= rooms[name].features:
+                    m.add_bool_or([~x[pid, k], ~room_of[k, j]])
+        if g.is_peer:
+            models = [x[pid, k] for pid in value.members if pid in plan.role_models]
+            m.add(LinearExpr.sum(models) >= 1)
+            soft += _peer_mix(m, roster, plan, value, x, k, newcomers, size, models)
+    for a, b in roster.keep_apart_pairs():
+        if a in value.members and b in value.members:
+            for k in range(n):
+                m.add_bool_or([~x[a, k], ~x[b, k]])
+    if g.kind == THERAPY and roster.weights["own_therapist"] > 0:
+        for pid in value.members:
+            therapist = patients[pid].primary_therapist
+            if therapist in value.leads:
+                k = value.leads.index(therapist)
+                soft.append((scaled(roster.weights["own_therapist"]), ~x[pid, k]))
+    if soft:
+        m.minimize(LinearExpr.sum([w * v for w, v in soft]))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.num_workers = 1
+    status = solver.solve(m)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    drafts = []
+    slots = value.bucket.pattern.slots
+    for k, sid in enumerate(value.leads):
+        room = next(value.rooms[j] for j in range(n) if solver.boolean_value(room_of[k, j]))
+        members = tuple(sorted(pid for pid in value.members if solver.boolean_value(x[pid, k])))
+        drafts.append(SectionDraft(g.name, slots, (room,) * len(slots), sid, members))
+    return drafts
+
+
+def _peer_mix(m, roster, plan, value, x, k, newcomers, size, models) -> list:
+    """Shared experience and role-model mix for one peer section, as (weight, var) terms."""
+    out = []
+    weights = roster.weights
+    if weights["shared_experience"] > 0:
+        by_track: dict[str, list] = {}
+        for pid in value.members:
+            track = roster.patient_by_id[pid].track
+            if track:
+                by_track.setdefault(key(track), []).append(x[pid, k])
+        if len(by_track) > 1:
+            has = []
+            for vars_ in by_track.values():
+                h = m.new_bool_var("")
+                for v in vars_:
+                    m.add_implication(v, h)
+                has.append(h)
+            extra = m.new_int_var(0, len(has), "")
+            m.add(extra >= LinearExpr.sum(has) - 1)
+            out.append((scaled(weights["shared_experience"]), extra))
+    if weights["role_model_mix"] > 0:
+        w = scaled(weights["role_model_mix"])
+        if len(value.members) > 6:
+            short = m.new_int_var(0, math.ceil(len(value.members) / 6), "")
+            m.add(6 * (LinearExpr.sum(models) + short) >= size)
+            out.append((2 * w, short))
+        new = [x[pid, k] for pid in newcomers]
+        for t in range(1, len(new)):
+            excess = m.new_int_var(0, len(new), "")
+            m.add(excess >= LinearExpr.sum(new) - t)
+            out.append((w, excess))
+    return out
