@@ -215,3 +215,37 @@ def init(file: Path, force: bool):
     write_template(file)
     click.echo(f"Wrote a blank roster to {file}. Fill in its sheets (see the Instructions sheet), "
                f"then run: scheduler validate {file}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--patients", type=click.IntRange(min=1), default=120, show_default=True)
+@click.option("--staff", type=click.IntRange(min=1), help="Default: patients / 10.")
+@click.option("--rooms", type=click.IntRange(min=1), help="Default: patients / 15.")
+@click.option("--days", type=click.Choice(["5", "6"]), default="5", show_default=True,
+              help="Days a week with groups (6 adds Saturday).")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="The same seed gives the same workbook.")
+@click.option("--force", is_flag=True, help="Replace FILE if it already exists.")
+@reports_errors
+def generate(file: Path, patients: int, staff, rooms, days: str, seed: int, force: bool):
+    """Write a realistic fictional roster FILE.xlsx (for trying the tool and benchmarks).
+
+    The roster is schedulable by construction: a valid week is planted first and
+    the roster derived from it.
+    """
+    from .generate import generate as make, write_generated
+
+    if file.exists() and not force:
+        click.echo(f"Error: {file} already exists; use --force to replace it.", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    staff = staff or max(2, round(patients / 10))
+    rooms = rooms or max(2, round(patients / 15))
+    try:
+        generated = make(patients, staff, rooms, days=int(days), seed=seed)
+    except ValueError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    write_generated(generated, file)
+    click.echo(f"Wrote {file}: {patients} patients, {staff} staff, {rooms} rooms, "
+               f"{days} days (seed {seed}).")

@@ -10,54 +10,57 @@ How a roster is built
 The week is planted first and the roster is derived from it, so the planted week
 is always one schedule that obeys the 8 hard rules of docs/rules.md.
 
-1. People and places. Patients get a program (about 40 % Residential, 30 % PHP,
-   30 % IOP), gender, substance track and sometimes a need for an accessible
-   room. Rooms get capacities and features (accessible, family room, mats,
-   art supplies, projector). The grid has 7 periods a day: five day periods and
-   two evening periods (IOP evenings), Monday to Friday, plus Saturday with
-   days=6 (Saturday morning is when the Family Program prefers to meet).
-2. Units. Patients are split into units (houses or tracks of about 30-36
-   patients; a small center has one day unit mixing Residential and PHP, as
-   small centers do). Sections never mix units, except the Family Program,
-   which brings families of all units together.
-3. Curriculum and sections. Required groups per program (Recovery Circle, CBT
-   Skills, Relapse Prevention, Evening Peer Support, ...), gender- and
-   track-specific groups and electives. A required gender/track group is only
-   offered to a program when every unit has none or enough such patients.
-   Electives are handed out so every option gets at least three patients. Each
-   group's members within a unit are cut into balanced sections, always in the
-   same "team" order, so the same patients meet again across groups.
-4. Blocks. The sections of one unit that may meet at the same time (all sections
-   of a group; the women's and men's groups; the options of one elective block)
-   form a block that meets at the same slots. Because a patient is in at most one
-   section of a block, patients can never clash within it; blocks of one unit
-   take slots where all their patients are free, within their programs' Attends
-   and Max per day. When rooms or facilitators cannot host a whole block at once,
-   it is split in two and each half placed on its own.
-5. Placing. Blocks are placed largest first. For each block the slots are chosen
-   one at a time, keeping a matching of sections to distinct free rooms and free
-   qualified facilitators (bipartite matching over bitmasks), preferring quiet
-   slots, different days, and daytime for day programs. Staff are *hired* while
-   placing: when no existing staff member fits (or all are at their target load)
-   a new one is created with the needed skill and a working pattern (full-time
-   days, part-time, evening clinician, afternoon-to-evening...) covering the
-   chosen slots. Therapists pick up further skills as needed, up to their 1-3;
-   peer recovery specialists only have 'peer support'. Staff not needed for the
-   planted week still appear (their skills and hours are realistic too).
+1. People and places. Patients get a program (40 % Residential, 30 % PHP, 30 %
+   IOP), gender, substance track and sometimes a need for an accessible room.
+   Rooms get capacities and features (accessible, family room, mats, art
+   supplies, projector). The grid has 7 periods a day, five by day and two in the
+   evening (IOP evenings), Monday to Friday, plus Saturday with days=6, when IOP
+   and PHP also come on Saturday morning and the Family Program prefers it.
+2. Teams and units. Each program's patients form teams of at most 12, and units
+   (houses, tracks) of up to three teams; a small center has one day unit mixing
+   Residential and PHP. Core groups (Recovery Circle, CBT Skills, Relapse
+   Prevention, Evening Peer Support, ...) meet by team, so teammates share their
+   week. Gender and track groups and electives cut across the teams of a unit;
+   only the Family Program brings units together. A required gender/track group
+   is offered to a program only where every unit has none or at least three such
+   patients; electives are handed out so every open option has three or more.
+3. Blocks. Sections that may meet at the same time (all teams' sections of a core
+   group; the women's and men's groups; the options of one elective block) form a
+   block that meets at the same slots. A patient is in at most one section of a
+   block, so blocks never make a patient clash; a block only takes slots where all
+   its patients are free, within their programs' Attends and Max per day. A block
+   that rooms or facilitators cannot host at once is split in two and each half
+   placed on its own (teams then meet at different times).
+4. Staff. Everyone exists from the start as a profile: peer recovery specialists
+   and therapists in proportion to their meetings; a work class (day, evening,
+   afternoon-to-evening "swing", or long days when the staff is tiny) chosen so
+   both halves of the week have enough hours and the busiest evening enough
+   people; and for therapists 1-3 skills planned from their hours, so each skill
+   gets about 120 % of its meetings' worth. A profile is "hired" when placing
+   first gives it a group: it then gets the working pattern of its class that
+   covers those slots (full-time, part-time Mon/Wed/Fri, mornings only, Tue-Sat,
+   Mon-Thu evenings...), and keeps to it, to its day cap and to its week cap.
+5. Placing. Blocks are placed cross-team ones first, then the team blocks,
+   largest first. A block's slots are chosen one at a time, keeping a matching
+   of its sections to distinct free rooms and free qualified facilitators
+   (bipartite matching over bitmasks); quiet slots, different days and daytime
+   for day programs are preferred. Facilitators are whoever still has planned
+   hours for the skill, else a new hire, else anyone below their target load. A
+   single section that still does not fit may take a little overtime, or a
+   therapist with fewer than three skills may take it on.
 6. Deriving the rest from the planted week. Min hours of a program are at or
    below what every one of its patients got; Min/Max size bracket the planted
-   sections; each staff member's Available covers their working pattern and Max
-   per day/week their planted load with slack; Unavailable times of patients
-   and rooms (appointments, work, cleaning) are cut only from times they are
-   free in the planted week; keep-apart pairs share no planted section; every
-   planted peer section gets a role model (admission dates are set after the
-   sections exist); Extra groups are electives a patient is planted in.
-   Everything is checked again by the reader and the independent checker in
-   the tests.
+   sections; each staff member's Available is their working pattern and Max per
+   day/week at least their planted load; Unavailable times of patients and rooms
+   (appointments, work, cleaning) are cut only from times they are free in the
+   planted week; keep-apart pairs (about one per 40 patients) share no planted
+   section; admission dates are drawn after the sections exist, and every peer
+   section gets a role model; Extra groups are electives a patient is planted in
+   (some are left for the solver to add to reach Min hours).
 
-If a combination cannot be planted (for example far too few rooms), a leaner
-curriculum is tried; if even the core curriculum does not fit, ValueError
-says which resource is short.
+An attempt that gets stuck is reshuffled; after three, a leaner curriculum is
+tried (fewer electives, then no track groups, ...). When even the core curriculum
+cannot be planted, ValueError names the resource that is short.
 """
 
 from __future__ import annotations
@@ -106,6 +109,8 @@ PERIODS = [
 ]
 EVENING_FROM = 17 * 60
 TEAM_SIZE = 12
+# Meetings a week one person of each work class typically leads (planning, not caps).
+HOURS = {"day": 15.0, "evening": 7.0, "swing": 13.0, "long": 18.0}
 CORE_BLOCKS = ("rc", "cbt", "rp", "eps", "coping", "erm", "life")  # run by team
 SATURDAY = 5
 
@@ -138,7 +143,8 @@ def _catalog(days: int) -> list[GroupSpec]:
     return [
         g("Recovery Circle", "peer", 3, 4, 12, 10, PEER_SKILL, (RES, PHP), True, block="rc"),
         g("CBT Skills", "therapy", 2, 4, 12, 10, "CBT", (RES, PHP), True, block="cbt"),
-        g("Relapse Prevention", "therapy", 2, 4, 12, 10, "relapse prevention", (), True, block="rp"),
+        g("Relapse Prevention", "therapy", 2, 4, 12, 10, "relapse prevention", (), True,
+          block="rp"),
         g("Evening Peer Support", "peer", 2, 4, 12, 10, PEER_SKILL, (IOP,), True, block="eps"),
         g("IOP Coping Skills", "therapy", 1, 4, 12, 10, "CBT", (IOP,), True, block="coping"),
         g("Evening Recovery Meeting", "peer", 1, 4, 12, 10, PEER_SKILL, (RES,), True, level=1,
@@ -149,7 +155,8 @@ def _catalog(days: int) -> list[GroupSpec]:
           level=1, block="gender"),
         g("DBT Emotion Regulation", "therapy", 2, 3, 12, 10, "DBT", (RES, PHP), False, level=1,
           block="e1"),
-        g("Seeking Safety", "therapy", 2, 3, 10, 9, "trauma", (RES, PHP), False, level=1, block="e1"),
+        g("Seeking Safety", "therapy", 2, 3, 10, 9, "trauma", (RES, PHP), False, level=1,
+          block="e1"),
         g("Mindfulness & Yoga", "therapy", 2, 3, 12, 10, "mindfulness", (RES, PHP), False,
           room_needs=("mats",), level=1, block="e1"),
         g("Life Skills", "therapy", 1, 4, 12, 10, "psychoeducation", (RES,), True, level=2,
@@ -162,7 +169,8 @@ def _catalog(days: int) -> list[GroupSpec]:
           room_needs=("family room",), level=2, block="family", prefer=family_prefer),
         g("Alumni Recovery Stories", "peer", 1, 3, 12, 10, PEER_SKILL, (RES, PHP), False, level=3,
           block="e2"),
-        g("Anger Management", "therapy", 1, 3, 12, 10, "CBT", (RES, PHP), False, level=3, block="e2"),
+        g("Anger Management", "therapy", 1, 3, 12, 10, "CBT", (RES, PHP), False, level=3,
+          block="e2"),
         g("Grief & Loss", "therapy", 1, 3, 8, 8, "trauma", (RES, PHP), False, level=3, block="e2"),
         g("Art Therapy", "therapy", 1, 3, 8, 8, "art therapy", (RES, PHP), False,
           room_needs=("art supplies",), level=3, block="e2"),
@@ -177,15 +185,15 @@ SKILL_PRIORITY = ["relapse prevention", "CBT", "DBT", "trauma", "family", "mindf
 # The planting filter narrows the written times (a part-timer written as "Mon, Wed, Fri"
 # leads day groups only), so the written Available always covers the planted week.
 _PATTERNS = {
-    "full": ("Mon-Fri 8:30-17:00", None, 4, 16, 50),
-    "full_wed": ("Mon-Tue 8:30-17:00; Wed 8:30-12:30; Thu-Fri 8:30-17:00", None, 4, 15, 12),
-    "full_sat": ("Tue-Sat 8:30-17:00", None, 4, 16, 20),
+    "full": ("Mon-Fri 8:30-17:00", None, 4, 18, 50),
+    "full_wed": ("Mon-Tue 8:30-17:00; Wed 8:30-12:30; Thu-Fri 8:30-17:00", None, 4, 17, 12),
+    "full_sat": ("Tue-Sat 8:30-17:00", None, 4, 18, 20),
     "pt_mwf": ("Mon, Wed, Fri", "day", 3, 9, 8),
     "pt_tth": ("Tue-Thu 8:30-17:00", None, 3, 9, 8),
     "pt_am": ("Mon-Fri 8:30-12:30", None, 3, 10, 6),
     "evening": ("Mon-Thu 16:00-21:00", None, 2, 8, 40),
     "evening_sat": ("Mon-Thu 16:00-21:00; Sat 8:30-13:00", None, 2, 10, 40),
-    "swing": ("Mon-Fri 12:00-21:00", None, 3, 14, 25),
+    "swing": ("Mon-Fri 12:00-21:00", None, 3, 15, 25),
     "long": ("Mon-Fri 8:30-21:00", None, 5, 22, 2),
     "long_sat": ("Mon-Sat 8:30-21:00", None, 5, 22, 2),
 }
@@ -193,17 +201,21 @@ _PATTERNS = {
 
 # --- fictional names ----------------------------------------------------------------------
 
-FIRST_NAMES = (
-    "Aaron Abigail Adele Adrian Aisha Alan Alma Amara Andre Anika Ansel Arden Arlo Astrid "
-    "Beatrix Bennett Bianca Blair Boris Bram Brielle Caleb Camila Carmen Cedric Celeste Chandra "
-    "Cyrus Dahlia Damon Dante Delia Desmond Dina Dorian Edith Elias Elise Emeka Enzo Esme Ezra "
-    "Farah Felix Fiona Flora Gabe Gemma Gideon Greta Hana Harlan Hazel Hector Helena Idris Ines "
-    "Ingrid Ira Isla Ivan Jada Jasper Joelle Jonas Juno Kai Kamala Keegan Kira Kofi Lana Larkin "
-    "Leona Levi Lila Lionel Lucia Luther Mabel Malik Marisol Mateo Maxine Mira Milo Nadia Nico "
-    "Nina Noor Odette Omar Opal Orion Paloma Perrin Petra Quentin Quinn Rafael Ramona Reuben "
-    "Rhea Rocco Rosalind Rufus Sabine Saul Selma Silas Soraya Stellan Talia Tamsin Teodor Thea "
-    "Tobias Ursula Valerie Vance Vera Wade Willa Wren Xavier Yara Yusuf Zadie Zane Zora"
+FEMALE_NAMES = (
+    "Abigail Adele Aisha Alma Amara Anika Astrid Beatrix Bianca Brielle Camila Carmen Celeste "
+    "Chandra Dahlia Delia Dina Edith Elise Esme Farah Fiona Flora Gemma Greta Hana Hazel Helena "
+    "Ines Ingrid Isla Jada Joelle Juno Kamala Kira Lana Leona Lila Lucia Mabel Marisol Maxine "
+    "Mira Nadia Nina Noor Odette Opal Paloma Petra Ramona Rhea Rosalind Sabine Selma Soraya "
+    "Talia Tamsin Thea Ursula Valerie Vera Willa Wren Yara Zadie Zora"
 ).split()
+MALE_NAMES = (
+    "Aaron Adrian Alan Andre Ansel Arlo Bennett Boris Bram Caleb Cedric Cyrus Damon Dante "
+    "Desmond Dorian Elias Emeka Enzo Ezra Felix Gabe Gideon Harlan Hector Idris Ira Ivan Jasper "
+    "Jonas Keegan Kofi Levi Lionel Luther Malik Mateo Milo Nico Omar Orion Perrin Quentin Rafael "
+    "Reuben Rocco Rufus Saul Silas Stellan Teodor Tobias Vance Wade Xavier Yusuf Zane"
+).split()
+NEUTRAL_NAMES = "Arden Blair Kai Larkin Quinn Sage Rowan Emery Ellis Reese".split()
+FIRST_NAMES = FEMALE_NAMES + MALE_NAMES + NEUTRAL_NAMES
 LAST_NAMES = (
     "Abernathy Ashcombe Bellweather Blackwood Brightwater Calloway Carrow Castellan Dunmore "
     "Ellery Everhart Fairbanks Fenwick Galloway Greaves Halvorsen Hawthorne Holloway Ingram "
@@ -260,11 +272,13 @@ class Generated:
 
 
 class _PlantFailed(Exception):
-    """This attempt could not place a block; `resource` names what was short."""
+    """This attempt could not place a block; `resource` names what was short. `certain`:
+    no shuffle can help at this curriculum level (the counts alone rule it out)."""
 
-    def __init__(self, resource: str):
+    def __init__(self, resource: str, certain: bool = False):
         super().__init__(resource)
         self.resource = resource
+        self.certain = certain
 
 
 # --- planting state -------------------------------------------------------------------------
@@ -305,12 +319,13 @@ class _Staff:
     role: str  # "therapist", "peer" or "dual" (a one-person center's counselor)
     pattern: str
     skills: list[str]
-    budget: int  # how many skills this person may hold
     mask: int  # slots planting may use
     day_cap: int
     week_cap: int
     target: float  # load beyond which hiring someone else is preferred
     work: str = "day"  # work class: day, evening, swing or long (a tiny staff covers all)
+    share: dict = field(default_factory=dict)  # skill -> meetings planned for it
+    used: dict = field(default_factory=dict)  # skill -> meetings placed
     load: int = 0
     day_load: list[int] = field(default_factory=lambda: [0] * 7)
     busy: int = 0
@@ -383,15 +398,13 @@ def _match(options: list[list[int]]) -> tuple[int, list[int | None]]:
     return matched, result
 
 
-def _enough(masks: list[int], spare: int = 0) -> bool:
-    """Can every mask get a distinct bit (up to `spare` of them may go without)?"""
+def _enough(masks: list[int]) -> bool:
+    """Can every mask get a distinct bit (sections to distinct rooms or facilitators)?"""
     k = len(masks)
     if all(m.bit_count() >= k for m in masks):
         return True  # Hall's condition holds trivially
-    if (k - spare) <= 0:
-        return True
     matched, _ = _match([list(_bits(m)) for m in masks])
-    return matched >= k - spare
+    return matched == k
 
 
 def _text_time(minutes: int) -> str:
@@ -462,8 +475,12 @@ class _Builder:
         n_res, n_php = round(n * 0.4), round(n * 0.3)
         counts = {RES: n_res, PHP: n_php, IOP: n - n_res - n_php}
         width = max(2, len(str(max(counts.values()))))
-        names = [f"{first} {last}." for first in FIRST_NAMES for last in "ABCDEFGHIJKLMNOPRSTVWY"]
-        rng.shuffle(names)
+        initials = "ABCDEFGHIJKLMNOPRSTVWY"
+        pools = {}  # first name + initial, never twice in a center while a pool lasts
+        for gender, firsts in (("F", FEMALE_NAMES), ("M", MALE_NAMES), (None, NEUTRAL_NAMES)):
+            pools[gender] = [f"{first} {last}." for first in firsts for last in initials]
+            rng.shuffle(pools[gender])
+        used: dict = {g: 0 for g in pools}
         self.patients: list[_Patient] = []
         for program in PROGRAM_ORDER:
             for i in range(1, counts[program] + 1):
@@ -472,31 +489,34 @@ class _Builder:
                                     weights=[34, 30, 22, 14])[0]
                 needs = ("accessible",) if rng.random() < 0.04 else ()
                 pid = f"{program[0]}{i:0{width}d}"
-                name = names[len(self.patients) % len(names)]
+                pool = pools[gender]
+                name = pool[used[gender] % len(pool)]
+                used[gender] += 1
                 self.patients.append(_Patient(pid, name, program, gender, track, needs))
 
     def make_units(self) -> None:
-        """Houses/tracks of about 30-36 patients; a small center has one mixed day unit."""
+        """Teams of at most 12; units (houses, tracks) of up to three teams. A small
+        center has one day unit mixing Residential and PHP."""
         rng = self.rng
         by_program = {p: [x for x in self.patients if x.program == p] for p in PROGRAM_ORDER}
-        groups: list[list[_Patient]] = []
         day = by_program[RES] + by_program[PHP]
-        if len(day) <= 30:
-            groups.append(day)
-        else:
-            for program in (RES, PHP):
-                groups.extend(self._split(by_program[program], 36))
-        groups.extend(self._split(by_program[IOP], 36))
+        lists = [day] if len(day) <= 30 else [by_program[RES], by_program[PHP]]
+        lists.append(by_program[IOP])
         self.units = []
         team = 0
-        for i, members in enumerate(g for g in groups if g):
-            # Teams of at most 10, Residential and PHP apart where the unit mixes them.
+        for members in lists:
+            if not members:
+                continue
+            # Residential and PHP apart within a mixed unit's teams, as far as sizes allow.
             members = sorted(members, key=lambda p: (PROGRAM_ORDER.index(p.program), rng.random()))
-            for chunk in self._chunks(members, TEAM_SIZE):
-                for p in chunk:
-                    p.unit, p.team = i, team
-                team += 1
-            self.units.append(members)
+            teams = self._chunks(members, TEAM_SIZE)
+            for unit_teams in self._chunks(teams, 3):
+                unit = len(self.units)
+                for chunk in unit_teams:
+                    for p in chunk:
+                        p.unit, p.team = unit, team
+                    team += 1
+                self.units.append([p for chunk in unit_teams for p in chunk])
 
     @staticmethod
     def _chunks(items: list, size: int) -> list[list]:
@@ -509,11 +529,6 @@ class _Builder:
             out.append(items[start:start + n])
             start += n
         return out
-
-    @staticmethod
-    def _split(items: list, size: int) -> list[list]:
-        k = max(1, math.ceil(len(items) / size))
-        return [items[i::k] for i in range(k)] if items else []
 
     # ----- rooms ----------------------------------------------------------------------------
 
@@ -714,7 +729,8 @@ class _Builder:
                 return {}
         # Keep the unit's team order inside each option, so teams stay together.
         position = {id(p): i for i, p in enumerate(unit)}
-        return {name: sorted(ps, key=lambda p: position[id(p)]) for name, ps in chosen.items() if ps}
+        return {name: sorted(ps, key=lambda p: position[id(p)])
+                for name, ps in chosen.items() if ps}
 
     def _cut(self, g: GroupSpec, members: list[_Patient]) -> list[_Section]:
         """Sections of a group: one per team for core groups, else balanced chunks."""
@@ -751,7 +767,6 @@ class _Builder:
         every skill needed at a time of day has someone working then, and busy skills
         have several people. A profile gets its exact working pattern when placing
         first gives it a group (it is "hired"), so patterns follow where the work is."""
-        rng = self.rng
         weekday_day = sum(1 << s.index for s in self.slots if s.day < 5 and not s.evening)
         demand = {role: {"day": {}, "evening": {}} for role in ("peer", "therapist")}
         for sec in self.sections:
@@ -768,7 +783,8 @@ class _Builder:
         self.target_load = max(4.0, meetings / self.n_staff * 1.1)
         sat = self.days >= 6
         self.class_patterns = {
-            "day": ["full", "full_wed", "pt_mwf", "pt_tth", "pt_am"] + (["full_sat"] if sat else []),
+            "day": ["full", "full_wed", "pt_mwf", "pt_tth", "pt_am"]
+            + (["full_sat"] if sat else []),
             "evening": ["evening_sat" if sat else "evening"],
             "swing": ["swing"],
             "long": ["long_sat" if sat else "long"],
@@ -778,6 +794,7 @@ class _Builder:
         evening_slots = max(1, self.program_mask[IOP].bit_count())
 
         def classes(role: str, n: int) -> list[str]:
+            """Evening-only, swing and day staff so both halves of the week have hours."""
             if self.small_staff or n == 0:
                 return ["long"] * n
             evening = sum(demand[role]["evening"].values())
@@ -786,10 +803,21 @@ class _Builder:
                 return ["day"] * n
             if n == 1:
                 return ["long"] if day else ["evening"]
-            ev = max(1, math.ceil(evening / 7), math.ceil(1.5 * evening / evening_slots))
-            ev = min(ev, n - 1 if day else n)
-            swing = max(1, ev // 3) if day else 0
-            return ["swing"] * swing + ["evening"] * (ev - swing) + ["day"] * (n - ev)
+            peak = math.ceil(1.5 * evening / evening_slots)  # busiest evening slot
+            best = None
+            for ev in range(n + 1):
+                for sw in range(n - ev + 1):
+                    dy = n - ev - sw
+                    if ev + sw == 0 or (day and dy + sw == 0):
+                        continue
+                    # Swing staff only cover afternoons by day: count them modestly.
+                    cover = min((HOURS["evening"] * ev + 5 * sw) / evening,
+                                (HOURS["day"] * dy + 5 * sw) / day if day else 9)
+                    key = (ev + sw >= min(peak, n), round(cover, 1), -sw)
+                    if best is None or key > best[0]:
+                        best = (key, ev, sw)
+            _, ev, sw = best
+            return ["swing"] * sw + ["evening"] * ev + ["day"] * (n - ev - sw)
 
         if self.n_staff == 1:
             skills = sorted({k for role in demand for b in demand[role].values() for k in b})
@@ -797,6 +825,7 @@ class _Builder:
             if len(skills) > 3:
                 raise _PlantFailed("staff")
             profiles = [("dual", "long", [PEER_SKILL] + skills)]
+            shares = [{}]
         else:
             peer = totals["peer"]
             n_peer = min(self.n_staff - 1, max(1, round(self.n_staff * peer / max(1, meetings))))
@@ -806,15 +835,17 @@ class _Builder:
             therapist_classes = classes("therapist", n_therapist)
             held = self._plan_skills(therapist_classes, demand["therapist"])
             profiles = [("therapist", c, h) for c, h in zip(therapist_classes, held)] + profiles
+            shares = self.share + [{} for _ in range(n_peer)]
         self.staff: list[_Staff] = []
         self.unhired = {c: 0 for c in self.class_patterns}
-        for role, work, skill_list in profiles:
+        for (role, work, skill_list), planned in zip(profiles, shares):
             mask = 0
             for n in self.class_patterns[work]:
                 mask |= self.pattern_mask[n]
-            member = _Staff(len(self.staff), role, "", list(skill_list), len(skill_list), mask,
-                            5, 22, target=self.target_load)
+            member = _Staff(len(self.staff), role, "", list(skill_list), mask, 5, 22,
+                            target=self.target_load)
             member.work = work
+            member.share = dict(planned)
             self.unhired[work] |= 1 << member.index
             self.staff.append(member)
         self.staff_free = [0] * len(self.slots)
@@ -827,52 +858,51 @@ class _Builder:
                 self.qualified[k] = self.qualified.get(k, 0) | (1 << m.index)
 
     def _plan_skills(self, work: list[str], demand: dict[str, dict[str, int]]) -> list[list[str]]:
-        """1-3 skills per therapist: everyone working when a skill is needed covers it."""
+        """1-3 skills per therapist, from their hours: each therapist's week is shared out
+        over the skills needed when they work, busiest skills first, until every skill
+        has about 120 % of its meetings covered. Remembers the shares in self.share."""
         rng, n = self.rng, len(work)
-        if self.n_staff <= 5:
-            budgets = [3] * n
-        else:
-            budgets = rng.choices([1, 2, 3], weights=[25, 45, 30], k=n)
-            # Evening (IOP) clinicians are generalists: few colleagues work then.
-            budgets = [max(b, 2) if work[i] != "day" else b for i, b in enumerate(budgets)]
+        most = 4 if self.n_staff == 1 else 3
         works_at = {"day": ("day", "swing", "long"), "evening": ("evening", "swing", "long")}
+        typical = HOURS
+        total = sum(sum(d.values()) for d in demand.values())
+        supply = sum(typical[w] for w in work) or 1.0
+        scale = min(1.0, 1.25 * total / supply)  # spread the work, leave the rest as slack
+        left = [typical[w] * scale for w in work]
         held: list[list[str]] = [[] for _ in range(n)]
-        for when in ("evening", "day"):
-            need = sorted(demand[when], key=lambda k: (-demand[when][k], SKILL_PRIORITY.index(k)))
+        share: list[dict[str, float]] = [{} for _ in range(n)]
+        for when in ("evening", "day"):  # evening first: fewer people work then
             able = [i for i in range(n) if work[i] in works_at[when]]
+            need = sorted(demand[when], key=lambda k: (-demand[when][k], SKILL_PRIORITY.index(k)))
             for k in need:
-                if any(k in held[i] for i in able):
-                    continue
-                free = [i for i in able if len(held[i]) < budgets[i]]
-                if not free:  # widen someone's skills before giving up
-                    grow = [i for i in able if budgets[i] < 3]
-                    if not grow:
+                todo = 1.2 * demand[when][k]
+                while todo > 1e-9:
+                    options = [i for i in able if k in held[i] or len(held[i]) < most]
+                    if not options:
                         raise _PlantFailed("staff")
-                    i = rng.choice(grow)
-                    budgets[i] += 1
-                    free = [i]
-                # Prefer people who only work at this time, then the most open budget.
-                best = max((work[i] == when, budgets[i] - len(held[i])) for i in free)
-                i = rng.choice([i for i in free if (work[i] == when, budgets[i] - len(held[i])) == best])
-                held[i].append(k)
-        holders: dict[tuple[str, str], int] = {}
+                    roomy = [i for i in options if left[i] > 0.5]
+                    if roomy:
+                        # Holders first (skills stay few), then whoever has the most hours.
+                        i = max(roomy, key=lambda i: (k in held[i], left[i], rng.random()))
+                        part = min(left[i], todo)
+                    else:  # everyone is spoken for: lean on a holder (or broaden someone)
+                        i = max(options, key=lambda i: (k in held[i], -len(held[i]), rng.random()))
+                        part = todo
+                    if k not in held[i]:
+                        held[i].append(k)
+                    share[i][k] = share[i].get(k, 0.0) + part
+                    left[i] -= part
+                    todo -= part
+        skills = sorted({k for d in demand.values() for k in d}, key=SKILL_PRIORITY.index)
         for i in range(n):
-            for k in held[i]:
-                for when in ("day", "evening"):
-                    if work[i] in works_at[when]:
-                        holders[(when, k)] = holders.get((when, k), 0) + 1
-        for i in rng.sample(range(n), n):  # fill budgets where demand per holder is highest
-            times = [w for w in ("day", "evening") if work[i] in works_at[w]]
-            options = {k for w in times for k in demand[w]}
-            while len(held[i]) < budgets[i] and options - set(held[i]):
-                k = max(sorted(options - set(held[i])), key=lambda k: (
-                    sum(demand[w].get(k, 0) / (1 + holders.get((w, k), 0)) for w in times),
-                    rng.random()))
-                held[i].append(k)
-                for w in times:
-                    holders[(w, k)] = holders.get((w, k), 0) + 1
             if not held[i]:  # nothing needed at their times: a generalist
-                held[i].append(rng.choice(["CBT", "relapse prevention"]))
+                held[i].append(rng.choice(skills or ["CBT"]))
+            # Many therapists hold a skill the week does not need from them.
+            if len(held[i]) < most and rng.random() < 0.3:
+                other = [k for k in skills if k not in held[i]]
+                if other:
+                    held[i].append(rng.choice(other))
+        self.share = share
         return held
 
     def _pattern_mask(self, pattern: str) -> int:
@@ -914,6 +944,10 @@ class _Builder:
             if self._try(block):
                 continue
             if len(block.sections) == 1:
+                # Last resort for one section: a little overtime, or a therapist with a
+                # free skill slot takes the group on (the roster is derived from this).
+                if self._try(block, relaxed=True):
+                    continue
                 raise _PlantFailed(self._shortage(block))
             half = len(block.sections) // 2
             queue[:0] = [_Block(block.sections[:half], block.prefer, block.day_program),
@@ -954,7 +988,7 @@ class _Builder:
             cost += 1.0
         return cost
 
-    def _try(self, block: _Block) -> bool:
+    def _try(self, block: _Block, relaxed: bool = False) -> bool:
         """Choose the block's slots one by one, keeping rooms and facilitators matchable."""
         rng, sections, s = self.rng, block.sections, block.sessions
         members = [p for sec in sections for p in sec.members]
@@ -963,13 +997,22 @@ class _Builder:
         suit = [self.suitable_rooms(len(sec.members), sec.needs) for sec in sections]
         if not all(suit):
             return False
-        under_cap = good = 0
+        under_cap = good = learners = 0
+        overtime = 3 if relaxed else 0
+        most = 4 if self.n_staff == 1 else 3
         for m in self.staff:
-            if m.load + s <= m.week_cap:
+            if m.load + s <= m.week_cap + overtime:
                 under_cap |= 1 << m.index
             if not m.pattern or m.load + s <= m.target:
                 good |= 1 << m.index  # someone with room in their week, or not yet hired
-        can = [self.qualified.get(sec.group.skill, 0) & under_cap for sec in sections]
+            if relaxed and m.role != "peer" and len(m.skills) < most:
+                learners |= 1 << m.index
+        can = []
+        for sec in sections:
+            mask = self.qualified.get(sec.group.skill, 0)
+            if sec.group.skill != PEER_SKILL:
+                mask |= learners
+            can.append(mask & under_cap)
         chosen: list[int] = []
         n_rooms, n_staff = len(self.rooms), len(self.staff)
         for _ in range(s):
@@ -1020,13 +1063,21 @@ class _Builder:
                 mask |= 1 << m.index
         return mask
 
-    def _facilitator_cost(self, m: _Staff, sessions: int) -> float:
-        """Existing staff up to their target load, then a new hire, then beyond target."""
+    def _facilitator_cost(self, m: _Staff, skill: str, sessions: int) -> float:
+        """Staff whose planned hours for this skill are not used up, then a new hire, then
+        anyone up to their target load, then beyond it."""
+        over_share = m.used.get(skill, 0) + sessions > m.share.get(skill, 0) + 0.5
         if not m.pattern:
-            return 1.2
+            return 1.2 + (0.6 if over_share else 0)
         cost = (m.load + sessions) / max(1.0, m.target)
+        if m.role == "therapist" and over_share:
+            cost += 0.6
+        if skill not in m.skills:
+            cost += 1.0
         if m.load + sessions > m.target:
             cost += 5.0
+        if m.load + sessions > m.week_cap:
+            cost += 10.0
         return cost
 
     def _commit(self, block: _Block, chosen: list[int], can: list[int], suit: list[int]) -> bool:
@@ -1036,11 +1087,13 @@ class _Builder:
         order = sorted(range(len(sections)), key=lambda j: can[j].bit_count())
         taken, lead = 0, {}
         for j in order:
+            skill = sections[j].group.skill
             options = sorted(_bits(can[j] & ~taken),
-                             key=lambda i: (self._facilitator_cost(self.staff[i], s), i))
+                             key=lambda i: (self._facilitator_cost(self.staff[i], skill, s), i))
             if not options:
-                ranked = [sorted(_bits(c), key=lambda i: (self._facilitator_cost(self.staff[i], s), i))
-                          for c in can]
+                ranked = [sorted(_bits(c), key=lambda i: (
+                    self._facilitator_cost(self.staff[i], sections[jj].group.skill, s), i))
+                    for jj, c in enumerate(can)]
                 matched, result = _match(ranked)
                 if matched < len(sections):
                     return False
@@ -1067,6 +1120,11 @@ class _Builder:
             member = self.staff[lead[j]]
             if not member.pattern:
                 self.hire(member, chosen)
+            skill = sec.group.skill
+            if skill not in member.skills:  # a relaxed retry taught them a new skill
+                member.skills.append(skill)
+                self.qualified[skill] = self.qualified.get(skill, 0) | (1 << member.index)
+            member.used[skill] = member.used.get(skill, 0) + s
             sec.facilitator = member.index
             sec.slots = list(chosen)
             sec.rooms = rooms_at[j]
@@ -1163,7 +1221,8 @@ class _Builder:
             if self.days_in[p.id] >= ROLE_MODEL_DAYS and p.id not in self.override \
                     and rng.random() < 0.01:
                 self.override[p.id] = "no"
-                if any(sec.group.kind == "peer" and not any(self.is_role_model(q) for q in sec.members)
+                if any(sec.group.kind == "peer"
+                       and not any(self.is_role_model(q) for q in sec.members)
                        for sec in p.sections):
                     del self.override[p.id]
 
@@ -1240,8 +1299,8 @@ class _Builder:
         if self.days >= 6 and not r.busy & self.day_mask[SATURDAY] and rng.random() < 0.3:
             return "Sat"  # closed at weekends
         day_slots = sum(1 << s.index for s in self.slots if not s.evening)
-        runs = [run for d in range(min(self.days, 5)) for run in self.free_runs(r.busy, day_slots, d)
-                if len(run) >= 2]
+        runs = [run for d in range(min(self.days, 5))
+                for run in self.free_runs(r.busy, day_slots, d) if len(run) >= 2]
         if not runs:
             return None
         run = rng.choice(runs)
@@ -1256,7 +1315,8 @@ class _Builder:
         sheets["Settings"] += [["Center", self.center], ["Week of", self.week_of],
                                ["Role model days", ROLE_MODEL_DAYS], ["Time limit", 60]]
         for s in self.slots:
-            sheets["Slots"].append([DAY_NAMES[s.day], _text_time(s.start), _text_time(s.end), s.label])
+            sheets["Slots"].append([DAY_NAMES[s.day], _text_time(s.start), _text_time(s.end),
+                                    s.label])
         for name in PROGRAM_ORDER:
             minutes = [p.minutes for p in self.patients if p.program == name]
             if not minutes:
@@ -1264,14 +1324,16 @@ class _Builder:
             least = min(minutes)
             hours = (least // 30) / 2  # whole or half hours, at or below every patient's week
             text, cap = self.programs[name]
-            sheets["Programs"].append([name, int(hours) if hours == int(hours) else hours, cap, text])
+            hours = int(hours) if hours == int(hours) else hours
+            sheets["Programs"].append([name, hours, cap, text])
         planted_groups = {sec.group.name for sec in self.sections}
         for g in self.curriculum:
             if g.name not in planted_groups:
                 continue
             sizes = [len(sec.members) for sec in self.sections if sec.group.name == g.name]
             sheets["Groups"].append([
-                g.name, g.kind, g.sessions, min(g.min_size, min(sizes)), max(g.max_size, max(sizes)),
+                g.name, g.kind, g.sessions,
+                min(g.min_size, min(sizes)), max(g.max_size, max(sizes)),
                 g.skill, ", ".join(g.programs) or None, "yes" if g.required else "no",
                 g.gender, g.track, ", ".join(g.room_needs) or None,
             ])
@@ -1329,7 +1391,8 @@ class _Builder:
                     "start": hhmm(s.start), "end": hhmm(s.end), "room": self.rooms[r].name,
                     "facilitator": staff_by_index[sec.facilitator].id, "patients": patients,
                 })
-        meetings.sort(key=lambda m: (DAY_NAMES.index(m["day"]), m["start"], m["group"], m["section"]))
+        meetings.sort(key=lambda m: (DAY_NAMES.index(m["day"]), m["start"], m["group"],
+                                     m["section"]))
         sections = []
         for sec in sorted(self.sections, key=lambda x: (x.group.name, len(x.name), x.name)):
             sections.append({
@@ -1387,10 +1450,10 @@ class _Builder:
         """Cheap checks before placing: rooms and staff hours for every meeting."""
         meetings = sum(sec.group.sessions for sec in self.sections)
         if meetings > 0.9 * self.n_rooms * len(self.slots):
-            raise _PlantFailed("rooms")
+            raise _PlantFailed("rooms", certain=True)
         most = 26 if self.n_staff == 1 else 17
         if meetings > most * self.n_staff:
-            raise _PlantFailed("staff")
+            raise _PlantFailed("staff", certain=True)
 
 
 # --- public API -----------------------------------------------------------------------------------
@@ -1398,7 +1461,8 @@ class _Builder:
 
 def generate(patients: int, staff: int, rooms: int, days: int = 5, seed: int = 0) -> Generated:
     """A fictional center's roster with a planted valid week (see the module docstring)."""
-    for name, value, least in (("patients", patients, 10), ("staff", staff, 1), ("rooms", rooms, 1)):
+    for name, value, least in (("patients", patients, 10), ("staff", staff, 1),
+                               ("rooms", rooms, 1)):
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError(f"{name} must be a whole number, not {value!r}.")
         if value < least:
@@ -1412,23 +1476,26 @@ def generate(patients: int, staff: int, rooms: int, days: int = 5, seed: int = 0
     if patients > 5000:
         raise ValueError(f"patients must be at most 5000, not {patients}.")
     shortages: list[str] = []
+    # The full curriculum first, reshuffled a few times; then leaner ones.
     for level in (3, 2, 1, 0):
-        for attempt in range(2):
+        for attempt in range(3):
             try:
                 return _Builder(patients, staff, rooms, days, seed, level, attempt).build()
             except _PlantFailed as failed:
                 shortages.append(failed.resource)
-                if failed.resource in ("rooms", "staff") and attempt == 0 and level > 0:
-                    break  # a leaner curriculum is likelier to help than another shuffle
-    short = max(set(shortages), key=shortages.count)
+                if failed.certain:
+                    break
+    # The most frequent shortage; ties in a fixed order (no set order: hash seeds vary).
+    short = min(("staff", "rooms", "time"), key=lambda r: -shortages.count(r))
     advice = {
-        "rooms": f"too few rooms (about one room per 15 patients works, e.g. {math.ceil(patients / 15)})",
-        "staff": f"too few staff (about one staff member per 10 patients works, "
-                 f"e.g. {math.ceil(patients / 10)})",
-        "time": "too few free slots for the patients' groups",
+        "rooms": f"too few rooms (try more than {rooms}; about one room per 15 patients "
+                 f"usually works, e.g. {math.ceil(patients / 15)})",
+        "staff": f"too few staff (try more than {staff}; about one staff member per 10 "
+                 f"patients usually works, e.g. {math.ceil(patients / 10)})",
+        "time": "the patients' groups do not fit in the week's slots",
     }[short]
     raise ValueError(f"cannot plant a valid week for {patients} patients with {staff} staff and "
-                     f"{rooms} rooms over {days} days: {advice}.")
+                     f"{rooms} room{'s' if rooms != 1 else ''} over {days} days: {advice}.")
 
 
 def write_generated(generated: Generated, path: str | os.PathLike) -> Path:

@@ -144,35 +144,72 @@ def estimated_variables(plan: Plan) -> int:
 
 
 def _pattern_week(plan, options, progress, clock, share, stats):
-    """Stage 1 and 2: a week from time patterns; None when none was found in time."""
+    """Stage 1 and 2: a week from time patterns; None when none was found in time.
+
+    Phase A stops a few seconds after stage 1's first solution and splits it, so a
+    valid week exists early; phase B restarts from it and uses the rest of the budget.
+    """
     progress(Progress("build", clock.elapsed(), message="finding a first week"))
     started = time.perf_counter()
     stage1 = PatternModel(plan)
     stats["pattern_build_seconds"] = round(time.perf_counter() - started, 3)
     stats["pattern_variables"] = len(stage1.model.proto.variables)
     budget_end = clock.started + share * (clock.deadline - clock.started)
+    best, best_points = None, None
+    for phase in ("first", "improve"):
+        drafts, values, interrupted = _pattern_phase(stage1, plan, options, progress, clock,
+                                                     budget_end, phase, stats)
+        if drafts is not None:
+            points = measure(plan.roster, Schedule("feasible", meetings_from(plan.roster, drafts)))
+            if best is None or points.objective < best_points:
+                best, best_points = drafts, points.objective
+            stats.setdefault("first_schedule_seconds", round(clock.elapsed(), 3))
+            _hint_stage1(stage1, values)
+        if interrupted or time.perf_counter() >= budget_end - 0.5:
+            return best, interrupted
+    return best, False
+
+
+def _pattern_phase(stage1, plan, options, progress, clock, budget_end, phase, stats):
+    """One search of stage 1, then its split (retried with a cut when a bucket cannot split)."""
+    settle = FIRST_WEEK_SETTLE if phase == "first" else None
     interrupted = False
     for attempt in range(MAX_SPLIT_RETRIES):
         limit = max(0.5, budget_end - time.perf_counter())
-        status, solver, interrupted, _ = _search(stage1.model, options, limit, progress, clock)
+        status, solver, interrupted, _ = _search(stage1.model, options, limit, progress, clock,
+                                                 settle=settle)
+        stats["pattern_status"] = solver.status_name(status)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            stats["pattern_status"] = solver.status_name(status)
-            return None, interrupted
+            return None, None, interrupted
+        values = bucket_values(stage1, solver)
         drafts, failed = [], None
-        for value in bucket_values(stage1, solver):
+        for value in values:
             sections = split_bucket(plan, value)
             if sections is None:
                 failed = value
                 break
             drafts += sections
-        stats["pattern_status"] = solver.status_name(status)
-        stats["pattern_retries"] = attempt
+        stats["pattern_retries"] = stats.get("pattern_retries", 0) + (failed is not None)
         if failed is None:
-            return drafts, interrupted
+            return drafts, (stage1, solver), interrupted
         if interrupted or clock.left() <= 0:
-            return None, interrupted
+            return None, None, interrupted
         _forbid(stage1, failed)
-    return None, interrupted
+    return None, None, interrupted
+
+
+# Seconds phase A keeps improving after stage 1's first solution before the first split.
+FIRST_WEEK_SETTLE = 3.0
+
+
+def _hint_stage1(stage1: PatternModel, values) -> None:
+    """Phase B starts from phase A's answer (CP-SAT keeps nothing between searches)."""
+    _, solver = values
+    model = stage1.model
+    model.clear_hints()
+    for i in range(len(model.proto.variables)):
+        var = model.get_int_var_from_proto_index(i)
+        model.add_hint(var, solver.value(var))
 
 
 MAX_SPLIT_RETRIES = 20
@@ -234,6 +271,7 @@ def _solve_plan(plan: Plan, options: SolveOptions, progress: ProgressFn, clock: 
     built = build_model(plan)
     if hint is not None:
         add_hint(built, hint)
+        complete_hint(built.model, min(10.0, clock.left()))
     status, solver, interrupted, callback = _search(built.model, options, clock.left(), progress,
                                                     clock)
     stats = {
@@ -261,8 +299,12 @@ def _solve_plan(plan: Plan, options: SolveOptions, progress: ProgressFn, clock: 
     return SolveResult("interrupted" if interrupted else "timeout", None, stats)
 
 
-def _search(model, options: SolveOptions, time_limit: float, progress: ProgressFn, clock):
-    """Run CP-SAT on a model with live progress; Ctrl-C stops it and keeps what was found."""
+def _search(model, options: SolveOptions, time_limit: float, progress: ProgressFn, clock,
+            settle: float | None = None):
+    """Run CP-SAT on a model with live progress; Ctrl-C stops it and keeps what was found.
+
+    settle: stop this many seconds after the first solution (a quick first answer).
+    """
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, time_limit)
     solver.parameters.num_workers = options.workers or os.cpu_count() or 1
@@ -275,7 +317,8 @@ def _search(model, options: SolveOptions, time_limit: float, progress: ProgressF
     # handler aborts the process when the search runs in a worker thread.
     solver.parameters.catch_sigint_signal = False
     callback = _Callback(progress, clock.started)
-    status, interrupted = _run_interruptible(solver, model, callback, progress, clock.started)
+    status, interrupted = _run_interruptible(solver, model, callback, progress, clock.started,
+                                             settle)
     return status, solver, interrupted, callback
 
 
@@ -312,24 +355,47 @@ def add_hint(built: BuiltModel, drafts) -> None:
                 model.add_hint(a.var, (who, a.section.index, a.slot) in attending)
 
 
+def complete_hint(model: cp_model.CpModel, time_limit: float) -> bool:
+    """Fill in every variable the hint leaves open (objective helpers, ...).
+
+    CP-SAT drops a partial hint it cannot complete on its own; a complete feasible
+    hint becomes its first solution. Fixing the hinted values leaves a trivial search.
+    """
+    solver = cp_model.CpSolver()
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = max(0.1, time_limit)
+    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return False
+    model.clear_hints()
+    for i in range(len(model.proto.variables)):
+        var = model.get_int_var_from_proto_index(i)
+        model.add_hint(var, solver.value(var))
+    return True
+
+
 class _Callback(cp_model.CpSolverSolutionCallback):
     def __init__(self, progress: ProgressFn, started: float):
         super().__init__()
         self.progress = progress
         self.started = started
         self.count = 0
+        self.first: float | None = None  # perf_counter() of the first solution
         self.objective: float | None = None
         self.bound: float | None = None
 
     def on_solution_callback(self) -> None:
         self.count += 1
+        if self.first is None:
+            self.first = time.perf_counter()
         self.objective = self.objective_value / SCALE
         self.bound = self.best_objective_bound / SCALE
         self.progress(Progress("solution", time.perf_counter() - self.started, self.count,
                                self.objective, self.bound))
 
 
-def _run_interruptible(solver, model, callback, progress, started) -> tuple[int, bool]:
+def _run_interruptible(solver, model, callback, progress, started,
+                       settle: float | None = None) -> tuple[int, bool]:
     """Solve in a worker thread so Ctrl-C can stop the search and keep the best week."""
     outcome: dict = {}
     done = threading.Event()
@@ -348,9 +414,12 @@ def _run_interruptible(solver, model, callback, progress, started) -> tuple[int,
     # An Event, not Thread.join: a join interrupted by Ctrl-C can misreport is_alive().
     while not done.is_set():
         try:
-            if not done.wait(0.5):
+            if not done.wait(0.25):
                 progress(Progress("tick", time.perf_counter() - started, callback.count,
                                   callback.objective, callback.bound))
+                if settle is not None and callback.first is not None \
+                        and time.perf_counter() - callback.first >= settle:
+                    solver.stop_search()
         except KeyboardInterrupt:
             interrupted = True
             solver.stop_search()
