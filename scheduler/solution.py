@@ -59,6 +59,29 @@ class Section:
         return sorted({m.room for m in self.meetings})
 
 
+@dataclass(frozen=True)
+class Unmet:
+    """A requirement a best-effort week leaves unmet, located on the roster (IDs, no names)."""
+
+    kind: str  # missed_group, short_members, no_role_model, short_hours
+    message: str
+    patient: str | None = None
+    group: str | None = None
+    section: str | None = None
+    sheet: str | None = None
+    row: int | None = None
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "message": self.message, "patient": self.patient,
+                "group": self.group, "section": self.section, "sheet": self.sheet,
+                "row": self.row}
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> "Unmet":
+        return cls(**{k: raw.get(k) for k in ("kind", "message", "patient", "group", "section",
+                                                "sheet", "row")})
+
+
 @dataclass
 class Schedule:
     """The week: every meeting, plus how it was found."""
@@ -71,6 +94,8 @@ class Schedule:
     best_bound: float | None = None
     stats: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # Best effort only: what this week does not provide (status "partial").
+    unmet: list[Unmet] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.meetings = sorted(self.meetings, key=lambda m: m.sort_key)
@@ -143,6 +168,7 @@ class Schedule:
             "best_bound": self.best_bound,
             "stats": dict(self.stats),
             "warnings": list(self.warnings),
+            "unmet": [u.to_dict() for u in self.unmet],
         }
 
     @classmethod
@@ -167,6 +193,7 @@ class Schedule:
             best_bound=data.get("best_bound"),
             stats=dict(data.get("stats") or {}),
             warnings=list(data.get("warnings") or []),
+            unmet=[Unmet.from_dict(u) for u in data.get("unmet") or [] if isinstance(u, dict)],
         )
 
 

@@ -11,6 +11,7 @@ from .solution import Schedule
 STATUS_TEXT = {
     "optimal": "best possible schedule under the rules (proven)",
     "feasible": "valid schedule; the solver had not proven it the best when it stopped",
+    "partial": "INCOMPLETE: no week meets every rule; this is the best possible week",
 }
 
 def hours_by_program(roster: Roster, schedule: Schedule) -> list[dict]:
@@ -59,6 +60,9 @@ def summary_lines(roster: Roster, schedule: Schedule) -> list[str]:
             f"    {r['program']:<{width}}  {r['patients']:>3} patients  {span:>9} h"
             f"  (program minimum {r['required_hours']:g} h)"
         )
+    if s.unmet:
+        lines.append(f"  Not met ({len(s.unmet)}): the week is incomplete:")
+        lines += [f"    - {u.message}" for u in s.unmet]
     lines += quality_lines(measure(roster, s))
     return lines
 

@@ -10,11 +10,25 @@ from .plan import Plan
 from .variables import Presence, SectionVars, Variables
 
 
+# Best effort: what a missing piece costs, in objective hundredths (soft rules cost
+# a few points per unit, so losing anything always outweighs every preference).
+LOST_WEIGHTS = {
+    "missed_group": 100_000,  # a patient not placed in a group they must attend
+    "short_member": 10_000,  # a section one member below Min size (a small group beats none)
+    "no_role_model": 30_000,  # a peer section without a role model
+    "short_minutes": 500,  # a minute below the program's Min hours
+}
+
+
 class Constraints:
-    def __init__(self, model: CpModel, plan: Plan, variables: Variables):
+    """relax: best effort; the relaxable rules become penalties in `lost` (never safety)."""
+
+    def __init__(self, model: CpModel, plan: Plan, variables: Variables, relax: bool = False):
         self.model = model
         self.plan = plan
         self.vars = variables
+        self.relax = relax
+        self.lost: dict[str, list[tuple]] = defaultdict(list)  # kind -> [(var, coef)]
         self.slot_minutes = {s.index: s.minutes for s in plan.slots}
         self.slot_day = {s.index: s.day for s in plan.slots}
 
@@ -58,13 +72,17 @@ class Constraints:
 
     def patients_join_their_groups(self) -> None:
         """Rule 2: one section of each assigned group; electives at most one; nothing else."""
-        if self.plan.unplaceable:
+        if self.plan.unplaceable and not self.relax:
             # Someone must attend a group they can never be placed in (see plan notes).
             self.model.add_bool_or([])
         for gp, sections in zip(self.plan.groups, self.vars.by_part):
             for patient in gp.pool:
                 choices = [sv.member[patient.id] for sv in sections if patient.id in sv.member]
-                if patient.id in gp.must:
+                if patient.id in gp.must and self.relax:
+                    missed = self.model.new_bool_var("")
+                    self.model.add_exactly_one(choices + [missed])
+                    self.lost["missed_group"].append((missed, 1))
+                elif patient.id in gp.must:
                     self.model.add_exactly_one(choices)
                 else:
                     self.model.add_at_most_one(choices)
@@ -76,8 +94,14 @@ class Constraints:
         """Rule 2: an open section has Min size..Max size members."""
         for sv in self.vars.sections:
             g = sv.group
-            self.model.add(sv.size >= g.min_size * sv.active)
             self.model.add(sv.size <= g.max_size * sv.active)
+            if self.relax and g.min_size > 1:
+                short = self.model.new_int_var(0, g.min_size - 1, "")
+                self.model.add(sv.size + short >= g.min_size * sv.active)
+                self.model.add(sv.size >= sv.active)  # never a section of nobody
+                self.lost["short_member"].append((short, 1))
+            else:
+                self.model.add(sv.size >= g.min_size * sv.active)
 
     # --- rules 3, 4 and 5: patients and facilitators at meetings ---------------------
 
@@ -103,9 +127,16 @@ class Constraints:
         programs = self.plan.roster.program_by_name
         for patient in self.plan.patients:
             need = programs[patient.program].min_minutes
-            if need > 0:
-                presences = self.vars.attend[patient.id]
-                self.model.add(sum(a.var * self.slot_minutes[a.slot] for a in presences) >= need)
+            if need <= 0:
+                continue
+            presences = self.vars.attend[patient.id]
+            minutes = sum(a.var * self.slot_minutes[a.slot] for a in presences)
+            if self.relax:
+                short = self.model.new_int_var(0, need, "")
+                self.model.add(minutes + short >= need)
+                self.lost["short_minutes"].append((short, 1))
+            else:
+                self.model.add(minutes >= need)
 
     def one_facilitator_per_section(self) -> None:
         """Rules 1, 5: an open section has exactly one qualified facilitator."""
@@ -218,7 +249,12 @@ class Constraints:
         for sv in self.vars.sections:
             if sv.group.is_peer:
                 models = [v for pid, v in sv.member.items() if pid in self.plan.role_models]
-                self.model.add(sum(models) >= sv.active)
+                if self.relax:
+                    missing = self.model.new_bool_var("")
+                    self.model.add(sum(models) + missing >= sv.active)
+                    self.lost["no_role_model"].append((missing, 1))
+                else:
+                    self.model.add(sum(models) >= sv.active)
 
 
 def _per_section(presences: dict[str, list[Presence]]) -> dict[tuple[str, int], list[Presence]]:

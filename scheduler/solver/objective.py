@@ -17,6 +17,7 @@ from ortools.sat.python.cp_model import CpModel, CpSolver, IntVar, LinearExpr
 
 from ..domain import THERAPY, key
 from ..rules import SOFT_RULES, scaled
+from .constraints import LOST_WEIGHTS
 from .plan import Plan
 from .variables import Variables
 
@@ -50,7 +51,13 @@ class Objective:
         self.terms: list[Term] = []
         self.day_of = {s.index: s.day for s in plan.slots}
 
-    def add_all(self) -> None:
+    def add_all(self, lost: dict[str, list[tuple]] | None = None) -> None:
+        """The soft rules; with best effort also what is lost (see Constraints.lost)."""
+        for kind, items in sorted((lost or {}).items()):
+            term = Term(kind, LOST_WEIGHTS[kind])
+            for var, coef in items:
+                term.add(var, coef)
+            self.terms.append(term)
         for rule in SOFT_RULES:
             weight = scaled(self.plan.roster.weights.get(rule.key, rule.weight))
             if weight <= 0:

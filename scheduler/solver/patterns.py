@@ -17,15 +17,14 @@ prove that none does.
 from __future__ import annotations
 
 import itertools
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ortools.sat.python.cp_model import CpModel, IntVar, LinearExpr
 
-from ..domain import THERAPY, key
+from ..domain import THERAPY
 from ..rules import scaled
-from .plan import GroupPlan, Plan
+from .plan import Plan
 
 PATTERNS_PER_PART = 24  # best patterns kept for each group part
 PATTERNS_PER_KIND = 3  # best patterns kept within each patient's and facilitator's free times

@@ -41,6 +41,7 @@ class Plan:
     staff_slots: dict[str, list[int]]
     room_slots: dict[str, list[int]]
     role_models: set[str]
+    relax: bool = False  # best effort: Min size and role models do not bound sections
     # (group, patient ID) pairs that are required but can never be placed.
     unplaceable: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # why something cannot be placed
@@ -60,15 +61,18 @@ class Plan:
         return all(gp.sections == gp.max_sections for gp in self.groups)
 
 
-def make_plan(roster: Roster, extra_sections: int | None = None) -> Plan:
+def make_plan(roster: Roster, extra_sections: int | None = None, relax: bool = False) -> Plan:
     """Candidate slots, members, facilitators, rooms and section counts per group part.
 
     extra_sections: sections considered beyond the fewest that could seat a
     part's patients (None: every section a valid schedule could use).
+    relax: best effort, where Min size and the role-model rule may give way, so
+    they do not limit the candidates.
     """
     patients = sorted(roster.patients, key=lambda p: p.id)
     plan = Plan(
         roster=roster,
+        relax=relax,
         groups=[],
         patients=patients,
         patient_slots={p.id: [s.index for s in roster.patient_slots(p)] for p in patients},
@@ -91,8 +95,9 @@ def _group_plans(plan: Plan, group: Group, extra_sections: int | None) -> list[G
     }
     staff = [s for s in sorted(roster.qualified_staff(group), key=lambda s: s.id)
              if roster.staff_capacity(s) >= n]
+    min_size = 1 if plan.relax else group.min_size
     rooms = [r for r in sorted(roster.rooms, key=lambda r: r.name)
-             if group.room_needs <= r.features and r.capacity >= group.min_size]
+             if group.room_needs <= r.features and r.capacity >= min_size]
     usable = (
         {t for s in staff for t in plan.staff_slots[s.id]}
         & {t for r in rooms for t in plan.room_slots[r.name]}
@@ -159,9 +164,10 @@ def _parts(pool: list[Patient], free: dict[str, set[int]], n: int) -> list[list[
 
 def _max_sections(group, members, staff, rooms, slots, plan: Plan) -> int:
     """An upper bound on this part's sections in any valid schedule."""
-    if len(members) < group.min_size or not staff or not rooms:
+    min_size = 1 if plan.relax else group.min_size
+    if len(members) < min_size or not staff or not rooms:
         return 0
-    by_members = len(members) // group.min_size
+    by_members = len(members) // min_size
     by_staff = sum(
         min(plan.roster.staff_capacity(s), len(slots.intersection(plan.staff_slots[s.id])))
         // group.sessions
@@ -169,7 +175,7 @@ def _max_sections(group, members, staff, rooms, slots, plan: Plan) -> int:
     )
     by_rooms = sum(len(slots.intersection(plan.room_slots[r.name])) for r in rooms) // group.sessions
     bound = min(by_members, by_staff, by_rooms)
-    if group.is_peer:
+    if group.is_peer and not plan.relax:
         # Every peer section needs a role model of its own.
         bound = min(bound, sum(p.id in plan.role_models for p in members))
     return bound

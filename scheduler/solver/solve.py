@@ -10,11 +10,14 @@ from typing import Callable
 
 from ortools.sat.python import cp_model
 
+from ..conflicts import Conflict
 from ..domain import Roster
 from ..quality import measure
 from ..rules import SCALE
 from ..solution import Schedule
+from ..unmet import find_unmet
 from .constraints import Constraints
+from .explain import explain
 from .objective import Objective
 from .patterns import PatternModel
 from .plan import Plan, make_plan
@@ -31,6 +34,10 @@ class SolveOptions:
     time_limit: float = 60.0
     workers: int = 0  # 0: one per core
     seed: int = 0
+    # When no week satisfies every rule, hand over the week that loses least (status "partial").
+    best_effort: bool = False
+    # The pre-checks already proved no complete week exists: go straight to best effort.
+    impossible: bool = False
 
 
 @dataclass
@@ -54,6 +61,7 @@ class SolveResult:
     schedule: Schedule | None
     stats: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # known reasons a group cannot run
+    conflicts: list[Conflict] = field(default_factory=list)  # rows whose rules clash
 
     @property
     def found(self) -> bool:
@@ -69,14 +77,19 @@ class BuiltModel:
     build_seconds: float
 
 
-def build_model(plan: Plan) -> BuiltModel:
-    """The whole CP-SAT model for a plan: variables, hard rules, objective."""
+def build_model(plan: Plan, best_effort: bool = False) -> BuiltModel:
+    """The whole CP-SAT model for a plan: variables, hard rules, objective.
+
+    best_effort: the relaxable rules (membership, Min size, role model, Min hours)
+    become heavy penalties; safety rules stay hard.
+    """
     started = time.perf_counter()
     model = cp_model.CpModel()
     variables = Variables(model, plan)
-    Constraints(model, plan, variables).add_all()
+    constraints = Constraints(model, plan, variables, relax=best_effort)
+    constraints.add_all()
     objective = Objective(model, plan, variables)
-    objective.add_all()
+    objective.add_all(constraints.lost if best_effort else None)
     return BuiltModel(plan, model, variables, objective, time.perf_counter() - started)
 
 
@@ -95,21 +108,68 @@ def solve(roster: Roster, options: SolveOptions | None = None,
     plan = make_plan(roster, extra_sections=EXTRA_SECTIONS)
     exact = estimated_variables(plan) <= EXACT_LIMIT
     stats: dict = {"exact_model": exact}
+    if options.best_effort:
+        return _best_effort(roster, plan, options, progress, clock, stats)
+    return _complete(plan, exact, options, progress, clock, stats)
 
+
+def _complete(plan: Plan, exact: bool, options, progress, clock, stats) -> SolveResult:
+    """A week that satisfies every hard rule."""
     share = PATTERN_SHARE_EXACT if exact else PATTERN_SHARE_LARGE
     warm, interrupted = _pattern_week(plan, options, progress, clock, share, stats)
     if exact and not interrupted:
         result = _exact_week(plan, options, progress, clock, warm, stats)
     elif warm is not None:
-        result = _result_from_drafts(roster, warm, stats, interrupted)
+        result = _result_from_drafts(plan.roster, warm, stats, interrupted)
     else:
         status = "interrupted" if interrupted else "timeout"
         result = SolveResult(status, None, stats)
+    if result.status == "infeasible":
+        progress(Progress("build", clock.elapsed(), message="looking for the rows in conflict"))
+        conflict = explain(plan.roster, max(MIN_EXPLAIN_SECONDS, clock.left()))
+        result.conflicts = [conflict] if conflict else []
+    return _finish(result, plan, stats, clock)
+
+
+# Explaining a proven conflict is worth a little time even when the limit is spent.
+MIN_EXPLAIN_SECONDS = 5.0
+
+
+def _finish(result: SolveResult, plan: Plan, stats: dict, clock) -> SolveResult:
     result.notes = list(plan.notes)
     result.stats = {**stats, **result.stats, "total_seconds": round(clock.elapsed(), 3)}
     if result.schedule is not None:
         result.schedule.stats = result.stats
     return result
+
+
+# Share of the time limit a best-effort run first spends looking for a complete week.
+COMPLETE_SHARE = 0.5
+
+
+def _best_effort(roster: Roster, plan: Plan, options, progress, clock, stats) -> SolveResult:
+    """A complete week if one is found; else the week that loses least, marked partial."""
+    conflicts = []
+    if not options.impossible:
+        share = _Clock(clock.started, clock.started + COMPLETE_SHARE * (clock.deadline - clock.started))
+        exact = stats["exact_model"]
+        result = _complete(plan, exact, options, progress, share, dict(stats))
+        if result.found or result.status == "interrupted":
+            return _finish(result, plan, {**stats, **result.stats}, clock)
+        conflicts = result.conflicts
+    progress(Progress("retry", clock.elapsed(), message="looking for the best possible week"))
+    relaxed = make_plan(roster, extra_sections=EXTRA_SECTIONS, relax=True)
+    result = _solve_plan(relaxed, options, progress, clock, None, best_effort=True)
+    if result.schedule is not None:
+        schedule = result.schedule
+        schedule.unmet = find_unmet(roster, schedule)
+        if schedule.unmet:
+            schedule.status = result.status = "partial"
+            # The solver's figures include what is lost; the quality score does not.
+            schedule.objective = measure(roster, schedule).objective
+            schedule.best_bound = None
+    result.conflicts = conflicts
+    return _finish(result, plan, {**stats, "best_effort": True}, clock)
 
 
 # Above this many estimated variables the exact model is not built at all.
@@ -266,9 +326,10 @@ def _with_room_for(plan: Plan, drafts) -> Plan:
 
 
 def _solve_plan(plan: Plan, options: SolveOptions, progress: ProgressFn, clock: "_Clock",
-                hint) -> SolveResult:
-    progress(Progress("build", clock.elapsed(), message="improving the week"))
-    built = build_model(plan)
+                hint, best_effort: bool = False) -> SolveResult:
+    if not best_effort:
+        progress(Progress("build", clock.elapsed(), message="improving the week"))
+    built = build_model(plan, best_effort=best_effort)
     if hint is not None:
         add_hint(built, hint)
         complete_hint(built.model, min(10.0, clock.left()))

@@ -154,6 +154,8 @@ class PageInfo:
     content_height_mm: float
     margin_v_mm: float
     margin_h_mm: float
+    # Best effort: every unmet requirement, printed on the first page (IDs only, no names).
+    unmet: tuple[str, ...] = ()
 
 
 def week_of(roster: Roster, schedule: Schedule) -> dt.date | None:
@@ -183,6 +185,7 @@ def page_view(roster: Roster, schedule: Schedule, audience: str, printed_on: dt.
         content_height_mm=round(height - 2 * MARGIN_V_MM, 1),
         margin_v_mm=MARGIN_V_MM,
         margin_h_mm=MARGIN_H_MM,
+        unmet=tuple(u.message for u in schedule.unmet),
     )
 
 

@@ -1,0 +1,82 @@
+"""--best-effort: relax only what can be relaxed, never safety, and list what is lost."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from builders import minimal_roster, read_sheets, set_cell
+from scheduler.solver import SolveOptions, solve
+from scheduler.unmet import find_unmet
+
+
+def best_effort(tmp_path, sheets):
+    roster = read_sheets(tmp_path, sheets)
+    return roster, solve(roster, SolveOptions(time_limit=10, workers=1, best_effort=True))
+
+
+def assert_safe(roster, schedule):
+    """Safety rules hold: nobody double-booked, qualified staff, rooms fit, keep-apart kept."""
+    for who in ("patients", "facilitator", "room"):
+        seen = Counter()
+        for m in schedule.meetings:
+            people = m.patients if who == "patients" else (getattr(m, who),)
+            for p in people:
+                seen[(p, m.day, m.start)] += 1
+        assert max(seen.values(), default=0) <= 1, who
+    groups, staff, rooms = roster.group_by_name, roster.staff_by_id, roster.room_by_name
+    for m in schedule.meetings:
+        assert groups[m.group].skill in staff[m.facilitator].skills
+        assert len(m.patients) <= rooms[m.room].capacity
+    for a, b in roster.keep_apart_pairs():
+        assert not any(a in m.patients and b in m.patients for m in schedule.meetings)
+
+
+def test_a_patient_who_cannot_fit_misses_one_group_and_nothing_else(tmp_path):
+    # P03 (row 4) is only free Tuesday: two slots for three meetings.
+    sheets = set_cell(minimal_roster(), "Patients", 4, "Unavailable", "Mon")
+    roster, result = best_effort(tmp_path, sheets)
+    schedule = result.schedule
+    assert result.status == "partial" and schedule.status == "partial"
+    assert [(u.kind, u.patient) for u in schedule.unmet] == [("missed_group", "P03")]
+    assert "Patients row 4" in schedule.unmet[0].message
+    assert_safe(roster, schedule)
+    # The explanation of why is kept alongside the partial week.
+    assert result.conflicts and "P03" in str(result.conflicts[0])
+
+
+def test_a_feasible_roster_gives_a_complete_week(tmp_path):
+    roster, result = best_effort(tmp_path, minimal_roster())
+    assert result.status in ("optimal", "feasible")
+    assert result.schedule.unmet == [] and find_unmet(roster, result.schedule) == []
+
+
+def test_min_size_is_relaxed_before_anyone_misses_a_group(tmp_path):
+    # CBT Skills (Groups row 3) asks for 7 of 6 patients (and P04/P05 are kept apart):
+    # two small sections beat leaving anyone out.
+    sheets = set_cell(minimal_roster(), "Groups", 3, "Min size", 7)
+    roster, result = best_effort(tmp_path, sheets)
+    kinds = [u.kind for u in result.schedule.unmet]
+    assert set(kinds) == {"short_members"}
+    assert "Min size 7 (Groups row 3)" in result.schedule.unmet[0].message
+    assert_safe(roster, result.schedule)
+
+
+def test_no_role_model_is_relaxed_not_the_group(tmp_path):
+    # Nobody is a role model: Peer Support still runs, flagged.
+    sheets = minimal_roster()
+    for row in range(2, 8):
+        set_cell(sheets, "Patients", row, "Role model", "no")
+    roster, result = best_effort(tmp_path, sheets)
+    kinds = Counter(u.kind for u in result.schedule.unmet)
+    assert set(kinds) == {"no_role_model"}
+    assert not [u for u in result.schedule.unmet if u.kind == "missed_group"]
+
+
+def test_unmet_survives_the_json_round_trip(tmp_path):
+    from scheduler.solution import Schedule
+
+    sheets = set_cell(minimal_roster(), "Patients", 4, "Unavailable", "Mon")
+    _, result = best_effort(tmp_path, sheets)
+    data = result.schedule.to_dict()
+    assert data["status"] == "partial" and data["unmet"][0]["patient"] == "P03"
+    assert Schedule.from_dict(data).unmet == result.schedule.unmet
