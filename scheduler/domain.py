@@ -8,6 +8,7 @@ entity remembers the spreadsheet row it came from so messages can point at it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -22,6 +23,12 @@ KINDS = (PEER, THERAPY)
 def key(name: str) -> str:
     """How names are compared: case-insensitive, surrounding/multiple spaces ignored."""
     return " ".join(str(name).split()).casefold()
+
+
+def natural_key(text: str) -> tuple:
+    """Sort 'Room 2' before 'Room 10', ignoring case."""
+    parts = re.split(r"(\d+)", key(text))
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts if p)
 
 
 def hhmm(minutes: int) -> str:

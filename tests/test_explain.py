@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from builders import minimal_roster, read_sheets, set_cell
 from scheduler.solver import SolveOptions, solve
 from scheduler.solver.explain import explain

@@ -50,6 +50,7 @@ class Constraints:
         self.rooms_fit_members()
         self.keep_apart()
         self.peer_role_models()
+        self.pinned_sessions()
 
     # --- rule 1: sections ----------------------------------------------------------
 
@@ -64,7 +65,9 @@ class Constraints:
 
     def sections_used_in_order(self) -> None:
         """Symmetry: within a group part, section k+1 opens only if section k is open."""
-        for sections in self.vars.by_part:
+        for part, sections in enumerate(self.vars.by_part):
+            if part in self.plan.anchored_parts:
+                continue  # named sections may close while later ones stay open
             for a, b in zip(sections, sections[1:]):
                 self.model.add_implication(b.active, a.active)
 
@@ -255,6 +258,42 @@ class Constraints:
                     self.lost["no_role_model"].append((missing, 1))
                 else:
                     self.model.add(sum(models) >= sv.active)
+
+
+    def pinned_sessions(self) -> None:
+        """Fixed sheet: a pinned section runs, at its pinned times, rooms and facilitator."""
+        anchor_of = {(a.group, a.letter): a for a in self.plan.anchors}
+        slot_at = {(s.day, s.start): s.index for s in self.plan.slots}
+        for pin in getattr(self.plan.roster, "pins", ()):
+            anchor = anchor_of.get((pin.group, pin.section))
+            if anchor is None:
+                self.model.add_bool_or([])  # no section of this group can run at all
+                continue
+            sv = self.vars.by_part[anchor.part][anchor.k]
+            self.model.add(sv.active == 1)
+            if pin.facilitator is not None:
+                self._require(sv.leads.get(pin.facilitator))
+            if pin.day is None:
+                if pin.room is not None:
+                    for (room, _), var in sv.room_at.items():
+                        if room != pin.room:
+                            self.model.add(var == 0)
+                continue
+            if pin.start is not None:
+                slots = [slot_at.get((pin.day, pin.start))]
+            else:
+                slots = [t for t in sv.meets if self.slot_day[t] == pin.day]
+            if pin.room is None:
+                self._require_any([sv.meets.get(t) for t in slots])
+            else:
+                self._require_any([sv.room_at.get((pin.room, t)) for t in slots])
+
+    def _require(self, var) -> None:
+        self._require_any([var])
+
+    def _require_any(self, variables) -> None:
+        """At least one of these is true; a missing variable is an option the plan ruled out."""
+        self.model.add_bool_or([v for v in variables if v is not None])
 
 
 def _per_section(presences: dict[str, list[Presence]]) -> dict[tuple[str, int], list[Presence]]:

@@ -18,6 +18,10 @@ from ortools.sat.python.cp_model import CpModel, CpSolver, IntVar, LinearExpr
 from ..domain import THERAPY, key
 from ..rules import SOFT_RULES, scaled
 from .constraints import LOST_WEIGHTS
+
+# Points per continuity unit: a patient leaving their peers (5 units) outweighs any
+# quality rule's unit (own therapist is 20 points).
+CONTINUITY_WEIGHT = 10
 from .plan import Plan
 from .variables import Variables
 
@@ -58,6 +62,10 @@ class Objective:
             for var, coef in items:
                 term.add(var, coef)
             self.terms.append(term)
+        if any(a.previous is not None for a in self.plan.anchors):
+            term = Term("continuity", scaled(CONTINUITY_WEIGHT))
+            self.continuity(term)
+            self.terms.append(term)
         for rule in SOFT_RULES:
             weight = scaled(self.plan.roster.weights.get(rule.key, rule.weight))
             if weight <= 0:
@@ -77,6 +85,35 @@ class Objective:
         excess = self.model.new_int_var(0, max(0, most), "")
         self.model.add(excess >= expr - allowed)
         return excess
+
+    # --- week to week (only with --previous) ---------------------------------------------
+
+    def continuity(self, term: Term) -> None:
+        """Soft, above every quality rule: +5 units per continuing patient who leaves last
+        week's section, +3 per section with another facilitator, +2 per meeting at another
+        time, +1 per meeting in another room."""
+        slot_at = {(s.day, s.start): s.index for s in self.plan.slots}
+        here = {p.id for p in self.plan.patients}
+        for anchor in self.plan.anchors:
+            last = anchor.previous
+            if last is None:
+                continue
+            sv = self.vars.by_part[anchor.part][anchor.k]
+            for pid in last.patients:
+                if pid in here:
+                    self._keep(term, sv.member.get(pid), 5)
+            self._keep(term, sv.leads.get(last.facilitator), 3)
+            for m in last.meetings:
+                t = slot_at.get((m.day, m.start))
+                self._keep(term, sv.meets.get(t), 2)
+                self._keep(term, sv.room_at.get((m.room, t)), 1)
+
+    @staticmethod
+    def _keep(term: Term, var, units: int) -> None:
+        """units unless var is true (a missing var is a change that cannot be avoided)."""
+        term.constant += units
+        if var is not None:
+            term.add(var, -units)
 
     # --- one method per soft rule --------------------------------------------------------
 

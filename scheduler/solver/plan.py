@@ -42,6 +42,8 @@ class Plan:
     room_slots: dict[str, list[int]]
     role_models: set[str]
     relax: bool = False  # best effort: Min size and role models do not bound sections
+    # Sections named before solving (last week's, pinned); see anchors.py.
+    anchors: list = field(default_factory=list)
     # (group, patient ID) pairs that are required but can never be placed.
     unplaceable: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # why something cannot be placed
@@ -54,6 +56,10 @@ class Plan:
         """The same plan considering every section a valid schedule could use."""
         groups = [replace(gp, sections=gp.max_sections) for gp in self.groups]
         return replace(self, groups=groups)
+
+    @property
+    def anchored_parts(self) -> set[int]:
+        return {a.part for a in self.anchors}
 
     @property
     def complete(self) -> bool:

@@ -17,6 +17,7 @@ from ..rules import SCALE
 from ..solution import Schedule
 from ..unmet import find_unmet
 from .constraints import Constraints
+from .anchors import make_anchors
 from .explain import explain
 from .objective import Objective
 from .patterns import PatternModel
@@ -38,6 +39,8 @@ class SolveOptions:
     best_effort: bool = False
     # The pre-checks already proved no complete week exists: go straight to best effort.
     impossible: bool = False
+    # Last week's schedule: keep its sections together (see anchors.py, Objective.continuity).
+    previous: Schedule | None = None
 
 
 @dataclass
@@ -106,7 +109,9 @@ def solve(roster: Roster, options: SolveOptions | None = None,
     progress = progress or (lambda _p: None)
     clock = _Clock(time.perf_counter(), time.perf_counter() + options.time_limit)
     plan = make_plan(roster, extra_sections=EXTRA_SECTIONS)
-    exact = estimated_variables(plan) <= EXACT_LIMIT
+    # Pins and continuity live in the exact model only; the pattern week only hints it.
+    anchored = bool(getattr(roster, "pins", ())) or options.previous is not None
+    exact = anchored or estimated_variables(plan) <= EXACT_LIMIT
     stats: dict = {"exact_model": exact}
     if options.best_effort:
         return _best_effort(roster, plan, options, progress, clock, stats)
@@ -306,8 +311,9 @@ def _exact_week(plan, options, progress, clock, warm, stats) -> SolveResult:
     if result.status == "infeasible" and not plan.complete:
         progress(Progress("retry", clock.elapsed(), message="trying with more sections per group"))
         result = _solve_plan(plan.with_all_sections(), options, progress, clock, None)
-    if not result.found and warm is not None:
-        # The exact model found nothing better in time: the pattern week stands.
+    if not result.found and warm is not None and not getattr(plan.roster, "pins", ()):
+        # The exact model found nothing better in time: the pattern week stands
+        # (not with pins: the pattern stage does not know them).
         return _result_from_drafts(plan.roster, warm, {**stats, **result.stats},
                                    result.status == "interrupted")
     return result
@@ -329,10 +335,17 @@ def _solve_plan(plan: Plan, options: SolveOptions, progress: ProgressFn, clock: 
                 hint, best_effort: bool = False) -> SolveResult:
     if not best_effort:
         progress(Progress("build", clock.elapsed(), message="improving the week"))
+    if getattr(plan.roster, "pins", ()) or options.previous is not None:
+        plan = replace(plan, anchors=make_anchors(plan, options.previous))
     built = build_model(plan, best_effort=best_effort)
-    if hint is not None:
-        add_hint(built, hint)
-        complete_hint(built.model, min(10.0, clock.left()))
+    # Last week is the best start when it still fits; else the pattern week.
+    started_from_last_week = options.previous is not None and add_previous_hint(built) \
+        and complete_hint(built.model, min(10.0, clock.left()))
+    if not started_from_last_week:
+        built.model.clear_hints()
+        if hint is not None:
+            add_hint(built, hint)
+            complete_hint(built.model, min(10.0, clock.left()))
     status, solver, interrupted, callback = _search(built.model, options, clock.left(), progress,
                                                     clock)
     stats = {
@@ -416,6 +429,36 @@ def add_hint(built: BuiltModel, drafts) -> None:
                 model.add_hint(a.var, (who, a.section.index, a.slot) in attending)
 
 
+def add_previous_hint(built: BuiltModel) -> bool:
+    """Hint each of last week's sections as it was, for the patients still eligible.
+
+    Only what last week decided is hinted; new patients and new sections are left
+    open for complete_hint to fill in. Returns False when nothing could be hinted.
+    """
+    model, slot_at = built.model, {(s.day, s.start): s.index for s in built.plan.slots}
+    hinted = False
+    for anchor in built.plan.anchors:
+        last = anchor.previous
+        if last is None:
+            continue
+        sv = built.vars.by_part[anchor.part][anchor.k]
+        slots = {slot_at.get((m.day, m.start)): m.room for m in last.meetings}
+        if not set(slots) <= set(sv.meets) or last.facilitator not in sv.leads:
+            continue  # last week's times or facilitator are no longer possible
+        hinted = True
+        model.add_hint(sv.active, True)
+        for t, var in sv.meets.items():
+            model.add_hint(var, t in slots)
+        for sid, var in sv.leads.items():
+            model.add_hint(var, sid == last.facilitator)
+        for (room, t), var in sv.room_at.items():
+            model.add_hint(var, slots.get(t) == room)
+        for pid in last.patients:
+            if pid in sv.member:
+                model.add_hint(sv.member[pid], True)
+    return hinted
+
+
 def complete_hint(model: cp_model.CpModel, time_limit: float) -> bool:
     """Fill in every variable the hint leaves open (objective helpers, ...).
 
@@ -493,6 +536,9 @@ def _run_interruptible(solver, model, callback, progress, started,
 def extract_schedule(built: BuiltModel, solver: cp_model.CpSolver, status: str) -> Schedule:
     """Read the solver's values into meetings; sections are lettered by first meeting."""
     roster = built.plan.roster
+    named = {(a.part, a.k): a.letter for a in built.plan.anchors}
+    part_of = {id(sv): (part, k) for part, svs in enumerate(built.vars.by_part)
+               for k, sv in enumerate(svs)}
     drafts = []
     for sv in built.vars.sections:
         if not solver.boolean_value(sv.active):
@@ -504,6 +550,7 @@ def extract_schedule(built: BuiltModel, solver: cp_model.CpSolver, status: str) 
             sv.group.name, slots, rooms,
             next(sid for sid, v in sv.leads.items() if solver.boolean_value(v)),
             tuple(sorted(pid for pid, v in sv.member.items() if solver.boolean_value(v))),
+            named.get(part_of[id(sv)]),
         ))
     return Schedule(
         status=status,

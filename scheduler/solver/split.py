@@ -34,6 +34,7 @@ class SectionDraft:
     rooms: tuple[str, ...]  # one per slot
     facilitator: str
     members: tuple[str, ...]
+    name: str | None = None  # a letter fixed before solving (last week's, or pinned)
 
 
 def section_name(i: int) -> str:
@@ -47,7 +48,10 @@ def section_name(i: int) -> str:
 
 
 def meetings_from(roster: Roster, drafts: list[SectionDraft]) -> list[Meeting]:
-    """Letter each group's sections by first meeting and list their meetings."""
+    """Letter each group's sections by first meeting and list their meetings.
+
+    Sections named in advance keep their letter; the others take the free ones.
+    """
     slots = roster.slots
     meetings = []
     by_group: dict[str, list[SectionDraft]] = {}
@@ -55,10 +59,14 @@ def meetings_from(roster: Roster, drafts: list[SectionDraft]) -> list[Meeting]:
         by_group.setdefault(d.group, []).append(d)
     for group, sections in by_group.items():
         sections.sort(key=lambda d: (min(d.slots), d.facilitator, d.members))
-        for i, d in enumerate(sections):
+        taken = {d.name for d in sections if d.name}
+        free = (section_name(i) for i in range(len(sections) + len(taken)))
+        free = (name for name in free if name not in taken)
+        for d in sections:
+            name = d.name or next(free)
             for t, room in zip(d.slots, d.rooms):
                 s = slots[t]
-                meetings.append(Meeting(group, section_name(i), s.day, s.start, s.end, room,
+                meetings.append(Meeting(group, name, s.day, s.start, s.end, room,
                                         d.facilitator, tuple(sorted(d.members))))
     return meetings
 

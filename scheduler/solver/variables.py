@@ -52,7 +52,8 @@ class Variables:
         staff_slots = {sid: set(ts) for sid, ts in plan.staff_slots.items()}
         room_slots = {name: set(ts) for name, ts in plan.room_slots.items()}
 
-        for gp in plan.groups:
+        anchored = plan.anchored_parts
+        for part, gp in enumerate(plan.groups):
             part_sections = []
             for k in range(gp.sections):
                 sv = SectionVars(len(self.sections), gp, k, model.new_bool_var(""))
@@ -60,8 +61,9 @@ class Variables:
                     sv.meets[t] = model.new_bool_var("")
                 for i, patient in enumerate(gp.pool):
                     # Sections are numbered by their first member in pool order:
-                    # the i-th patient can only be in sections 0..i.
-                    if k > i:
+                    # the i-th patient can only be in sections 0..i (unless sections
+                    # are named in advance, which breaks that symmetry already).
+                    if k > i and part not in anchored:
                         continue
                     sv.member[patient.id] = model.new_bool_var("")
                     for t in gp.slots:

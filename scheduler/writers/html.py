@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Callable, Iterable
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 
-from ..domain import DAY_NAMES, Roster, Slot, key
+from ..domain import DAY_NAMES, Roster, Slot, key, natural_key
 from ..errors import OutputError
 from ..solution import Meeting, Schedule, Section
 
@@ -129,12 +128,6 @@ def day_date(week_of: dt.date | None, day: int) -> dt.date | None:
     return week_of + dt.timedelta(days=(day - week_of.weekday()) % 7)
 
 
-def natural_key(text: str) -> tuple:
-    """Sort 'Room 2' before 'Room 10', ignoring case."""
-    parts = re.split(r"(\d+)", key(text))
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts if p)
-
-
 def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
@@ -156,6 +149,8 @@ class PageInfo:
     margin_h_mm: float
     # Best effort: every unmet requirement, printed on the first page (IDs only, no names).
     unmet: tuple[str, ...] = ()
+    # A hand-edited week printed with `render --force`: the hard rules it breaks (IDs only).
+    broken: tuple[str, ...] = ()
 
 
 def week_of(roster: Roster, schedule: Schedule) -> dt.date | None:
@@ -169,6 +164,7 @@ def page_view(roster: Roster, schedule: Schedule, audience: str, printed_on: dt.
         "patients": "Patient schedules",
         "rooms": "Room door sheets",
         "report": "Schedule quality report",
+        "changes": "What changed since last week",
     }
     name, width, height = PAPERS.get(key(roster.settings.paper), PAPERS["letter"])
     landscape = audience == "master"
@@ -186,7 +182,17 @@ def page_view(roster: Roster, schedule: Schedule, audience: str, printed_on: dt.
         margin_v_mm=MARGIN_V_MM,
         margin_h_mm=MARGIN_H_MM,
         unmet=tuple(u.message for u in schedule.unmet),
+        broken=broken_rules(roster, schedule),
     )
+
+
+def broken_rules(roster: Roster, schedule: Schedule) -> tuple[str, ...]:
+    """Hard rules a hand-edited week breaks; solved weeks are sound by construction."""
+    if schedule.status != "edited":
+        return ()
+    from ..check import check_schedule
+
+    return tuple(v.text for v in check_schedule(roster, schedule))
 
 
 def week_text(roster: Roster, schedule: Schedule) -> str:

@@ -1,0 +1,80 @@
+"""Week to week: --previous keeps continuing patients with their peers; names stay stable."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from builders import add_row, minimal_roster, read_sheets, set_cell
+from scheduler.solution import Schedule
+from scheduler.solver import SolveOptions, solve
+
+
+def week(tmp_path, sheets, previous=None, name="roster.xlsx") -> Schedule:
+    roster = read_sheets(tmp_path, sheets, name)
+    result = solve(roster, SolveOptions(time_limit=10, workers=1, previous=previous))
+    assert result.found
+    return result.schedule
+
+
+def sections_of(schedule: Schedule) -> dict[tuple[str, str], tuple]:
+    return {(s.group, s.name): (s.facilitator, s.patients, tuple((m.day, m.start, m.room)
+                                                                 for m in s.meetings))
+            for s in schedule.sections}
+
+
+def section_of(schedule: Schedule, pid: str, group: str) -> str:
+    return next(s.name for s in schedule.sections if s.group == group and pid in s.patients)
+
+
+def test_same_roster_again_changes_nothing(tmp_path):
+    first = week(tmp_path, minimal_roster())
+    again = week(tmp_path, minimal_roster(), previous=first, name="again.xlsx")
+    assert again.meetings == first.meetings
+    # Round trip through schedule.json, as the CLI does.
+    from_json = Schedule.from_dict(first.to_dict())
+    assert week(tmp_path, minimal_roster(), previous=from_json, name="json.xlsx").meetings \
+        == first.meetings
+
+
+def test_admitting_patients_moves_no_continuing_patient(tmp_path):
+    sheets = minimal_roster()
+    first = week(tmp_path, sheets)
+    for i, track in enumerate(("opioids", "alcohol", "stimulants"), start=7):
+        add_row(sheets, "Patients", {"ID": f"P0{i}", "Name": f"New {i}", "Program": "Residential",
+                                     "Admitted": dt.date(2024, 3, 3), "Track": track})
+    second = week(tmp_path, sheets, previous=first, name="second.xlsx")
+    before, after = sections_of(first), sections_of(second)
+    for (group, name), (facilitator, members, meetings) in before.items():
+        now = after[(group, name)]
+        assert now[0] == facilitator and now[2] == meetings
+        assert set(members) <= set(now[1])  # continuing members stay together
+    placed = {pid for s in second.sections for pid in s.patients}
+    assert {"P07", "P08", "P09"} <= placed
+
+
+def test_discharged_patient_simply_leaves(tmp_path):
+    sheets = minimal_roster()
+    first = week(tmp_path, sheets)
+    del sheets["Patients"][7 - 1]  # P06 (row 7) discharged
+    second = week(tmp_path, sheets, previous=first, name="second.xlsx")
+    for pid in ("P01", "P02", "P03", "P04", "P05"):
+        for group in ("Peer Support", "CBT Skills"):
+            assert section_of(second, pid, group) == section_of(first, pid, group)
+
+
+def test_step_down_moves_only_that_patient(tmp_path):
+    # P03 (row 4) steps down from Residential to IOP, which only attends late mornings;
+    # everyone else keeps their sections.
+    sheets = minimal_roster()
+    first = week(tmp_path, sheets)
+    add_row(sheets, "Programs", {"Program": "IOP", "Min hours": 3, "Max per day": 1,
+                                 "Attends": "Mon-Fri 11:00-12:30"})
+    set_cell(sheets, "Groups", 2, "Programs", "Residential, IOP")
+    set_cell(sheets, "Groups", 3, "Programs", "Residential")
+    set_cell(sheets, "Patients", 4, "Program", "IOP")
+    second = week(tmp_path, sheets, previous=first, name="second.xlsx")
+    moved = [pid for pid in ("P01", "P02", "P04", "P05", "P06")
+             for g in ("Peer Support", "CBT Skills")
+             if section_of(second, pid, g) != section_of(first, pid, g)]
+    assert moved == []
+    assert not any("P03" in s.patients for s in second.sections if s.group == "CBT Skills")
