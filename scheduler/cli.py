@@ -133,19 +133,38 @@ def main():
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Solver random seed; with --workers 1 the same seed gives the same week.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+@click.option("--best-effort", is_flag=True,
+              help="When no week meets every rule, still write the best possible week, marked "
+                   "incomplete, listing what is missing (exit code stays 1).")
+@click.option("--previous", type=click.Path(dir_okay=False, path_type=Path), metavar="SCHEDULE.json",
+              help="Last week's schedule.json: keep continuing patients in their sections, "
+                   "and write changes.html.")
 @reports_errors
-def solve(roster: Path, out_dir: Path, time_limit, pdf, workers, seed, quiet):
+def solve(roster: Path, out_dir: Path, time_limit, pdf, workers, seed, quiet, best_effort,
+          previous):
     """Build the week for ROSTER.xlsx and write timetables into --out."""
     from .output import write_outputs
+    from .precheck import precheck
     from .reader import read_roster
+    from .schedule_reader import read_schedule
     from .solver import solve as run_solver
     from .summary import summary_lines
 
     data = read_roster(roster)
     _print_warnings(data.warnings)
+    conflicts = precheck(data)
+    if conflicts:
+        _report_conflicts(conflicts)
+        if not best_effort:
+            click.echo("To get a printable week anyway, run again with --best-effort.", err=True)
+            sys.exit(EXIT_NO_SCHEDULE)
+        click.echo("Building the best possible week anyway (--best-effort)...", err=True)
+    last_week = read_schedule(previous) if previous else None
     limit = time_limit if time_limit is not None else data.settings.time_limit
     printer = ProgressPrinter(quiet)
-    result = run_solver(data, SolveOptions(time_limit=limit, workers=workers, seed=seed), printer)
+    options = SolveOptions(time_limit=limit, workers=workers, seed=seed, best_effort=best_effort,
+                           previous=last_week)
+    result = run_solver(data, options, printer)
     printer.done()
 
     if not result.found:
@@ -153,13 +172,20 @@ def solve(roster: Path, out_dir: Path, time_limit, pdf, workers, seed, quiet):
         sys.exit(EXIT_NO_SCHEDULE)
     if result.stats.get("interrupted"):
         click.echo("Stopped early: writing the best schedule found so far.", err=True)
+    if result.schedule.unmet:
+        _print_conflicts(result.conflicts, heading="No week meets every rule")
     if not quiet:
         click.echo("Writing the timetables" + (" and PDFs" if pdf else "") + "...", err=True)
-    written = write_outputs(data, result.schedule, out_dir, pdf=pdf, protect=(roster,))
-    for line in summary_lines(data, result.schedule):
+    written = write_outputs(data, result.schedule, out_dir, pdf=pdf, protect=(roster,),
+                            previous=last_week)
+    for line in summary_lines(data, result.schedule, previous=last_week):
         click.echo(line)
     click.echo(f"  Wrote {len(written)} files to {out_dir}/: "
                + ", ".join(p.name for p in written))
+    if result.schedule.unmet:
+        click.echo("The week is INCOMPLETE (see 'Not met' above); it is marked so on every "
+                   "printout.", err=True)
+        sys.exit(EXIT_NO_SCHEDULE)
 
 
 def _explain_no_schedule(result, limit: float) -> None:
@@ -177,6 +203,23 @@ def _explain_no_schedule(result, limit: float) -> None:
         click.echo("These requirements cannot be met:", err=True)
         for note in result.notes:
             click.echo(f"  - {note}", err=True)
+    _print_conflicts(result.conflicts)
+    if result.status == "infeasible":
+        click.echo("To get a printable week anyway, run again with --best-effort.", err=True)
+
+
+def _report_conflicts(conflicts) -> None:
+    """The pre-checks' findings: why no week can exist, one sentence per conflict."""
+    click.echo("This roster cannot be scheduled. Change these rows and run again:", err=True)
+    for conflict in conflicts:
+        click.echo(f"  - {conflict}", err=True)
+
+
+def _print_conflicts(conflicts, heading: str = "Rows to look at") -> None:
+    for conflict in conflicts:
+        click.echo(f"{heading}: {conflict.message}", err=True)
+        for detail in conflict.details:
+            click.echo(f"  - {detail}", err=True)
 
 
 @main.command()
@@ -184,11 +227,16 @@ def _explain_no_schedule(result, limit: float) -> None:
 @reports_errors
 def validate(roster: Path):
     """Check ROSTER.xlsx and report every problem, without scheduling."""
+    from .precheck import precheck
     from .reader import read_roster
     from .solver.plan import make_plan
 
     data = read_roster(roster)
     _print_warnings(data.warnings)
+    conflicts = precheck(data)
+    if conflicts:
+        _report_conflicts(conflicts)
+        sys.exit(EXIT_NO_SCHEDULE)
     notes = make_plan(data).notes
     if notes:
         click.echo("The roster reads fine, but these requirements can never be met:", err=True)
@@ -249,3 +297,149 @@ def generate(file: Path, patients: int, staff, rooms, days: str, seed: int, forc
     write_generated(generated, file)
     click.echo(f"Wrote {file}: {patients} patients, {staff} staff, {rooms} rooms, "
                f"{days} days (seed {seed}).")
+
+
+@main.command("check")
+@click.argument("roster", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("schedule", type=click.Path(dir_okay=False, path_type=Path))
+@reports_errors
+def check_command(roster: Path, schedule: Path):
+    """List every hard rule a hand-edited SCHEDULE breaks (exit code 1 if any).
+
+    SCHEDULE is a schedule.xlsx whose Sessions sheet was edited by hand, or a
+    schedule.json; ROSTER.xlsx is the roster it was made for.
+    """
+    _, _, broken = _read_and_check(roster, schedule)
+    if not broken:
+        click.echo("No broken rules: the schedule can be printed.")
+        return
+    _print_broken(broken)
+    sys.exit(EXIT_NO_SCHEDULE)
+
+
+@main.command()
+@click.argument("roster", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("schedule", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "-o", "out_dir", type=click.Path(path_type=Path), required=True,
+              help="Folder to write the timetables into (created if missing).")
+@click.option("--pdf/--no-pdf", default=True, show_default=True, help="Also write PDF printouts.")
+@click.option("--force", is_flag=True,
+              help="Print even when hard rules are broken; every printout lists them "
+                   "(exit code stays 1).")
+@reports_errors
+def render(roster: Path, schedule: Path, out_dir: Path, pdf: bool, force: bool):
+    """Re-print every timetable from a checked, possibly hand-edited SCHEDULE."""
+    from .output import write_outputs
+    from .quality import measure
+    from .solution import Schedule
+    from .summary import quality_lines
+
+    data, week, broken = _read_and_check(roster, schedule)
+    if broken:
+        _print_broken(broken, err=True)
+        if not force:
+            click.echo("Nothing was written. Fix the schedule and run 'scheduler check' again, "
+                       "or add --force to print it anyway.", err=True)
+            sys.exit(EXIT_NO_SCHEDULE)
+        click.echo("Printing anyway (--force): every printout and schedule.json list these "
+                   "broken rules.", err=True)
+    # The solver's search figures do not describe a hand-edited week; its bound still does.
+    edited = Schedule(status="edited", meetings=week.meetings,
+                      week_of=data.settings.week_of or week.week_of,
+                      center=data.settings.center or week.center, best_bound=week.best_bound,
+                      warnings=list(data.warnings) + [v.text for v in broken])
+    quality = measure(data, edited)
+    edited.objective = quality.objective
+    written = write_outputs(data, edited, out_dir, pdf=pdf, protect=(roster,))
+    click.echo(f"Rendered the edited week: {len(edited.sections)} sections, "
+               f"{len(edited.meetings)} meetings.")
+    for line in quality_lines(quality):
+        click.echo(line)
+    click.echo(f"  Wrote {len(written)} files to {out_dir}/: "
+               + ", ".join(p.name for p in written))
+    if broken:
+        sys.exit(EXIT_NO_SCHEDULE)
+
+
+def _read_and_check(roster: Path, schedule: Path):
+    """The roster, the week read back (names matched to the roster), and its broken rules."""
+    from .check import check_schedule
+    from .reader import read_roster
+    from .schedule_reader import read_schedule
+
+    data = read_roster(roster)
+    _print_warnings(data.warnings)
+    week = read_schedule(schedule, data)
+    return data, week, check_schedule(data, week)
+
+
+def _print_broken(broken, err: bool = False) -> None:
+    click.echo(f"{len(broken)} broken rule{'s' if len(broken) != 1 else ''}:", err=err)
+    for violation in broken:
+        click.echo(f"  - {violation}", err=err)
+
+
+@main.command()
+@click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), metavar="ROSTER.xlsx",
+              help="The roster workbook: adds names, and tells discharged patients apart.")
+@click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path),
+              metavar="FILE", help="Also write the printable comparison (changes.html) to FILE.")
+@reports_errors
+def diff(old: Path, new: Path, roster, html_file):
+    """Show what changed from OLD to NEW schedule.json: per patient and per staff member."""
+    from .changes import compare
+    from .schedule_reader import read_schedule
+
+    if html_file:
+        _check_target_file(html_file, keep=(old, new, roster))
+    data = None
+    if roster:
+        from .reader import read_roster
+
+        data = read_roster(roster)
+        _print_warnings(data.warnings)
+    before, after = read_schedule(old, data), read_schedule(new, data)
+    changes = compare(before, after, data)
+    patient_names = {p.id: p.name for p in data.patients} if data else None
+    staff_names = {s.id: s.name for s in data.staff} if data else None
+    for line in changes.text_lines(patient_names, staff_names):
+        click.echo(line)
+    if html_file:
+        from .writers.changes import render_changes
+
+        _write_atomic(html_file, render_changes(data, changes, after))
+        click.echo(f"Wrote {html_file}.", err=True)
+
+
+def _check_target_file(path: Path, keep: tuple = ()) -> None:
+    """Refuse up front a file we could not write, or one that is an input."""
+    from .errors import OutputError
+
+    if any(k is not None and path.resolve() == Path(k).resolve() for k in keep):
+        raise OutputError(f"Writing {path} would overwrite an input file; choose another name.")
+    if not path.parent.is_dir():
+        raise OutputError(f"Cannot write {path}: the folder {path.parent} does not exist.")
+    if path.is_dir():
+        raise OutputError(f"{path} is a folder; give a file name such as changes.html.")
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file in the same folder, so a reader never sees half a file."""
+    import os
+    import tempfile
+
+    from .errors import OutputError
+
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".scheduler-", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a printout is for sharing
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"Could not write {path}: {exc.strerror or exc}.") from exc

@@ -210,6 +210,23 @@ class Settings:
     paper: str = "Letter"  # page size of the printouts: Letter or A4
 
 
+@dataclass(frozen=True)
+class Pin:
+    """One row of the Fixed sheet: what the administrator decided for a section.
+
+    Day without Start means some slot of that day. A pin with a Day is one meeting of
+    the section; without a Day, its room and facilitator hold for every meeting.
+    """
+
+    group: str  # canonical group name
+    section: str = "A"  # section letter; pins with the same group and letter are one cohort
+    day: int | None = None  # 0 = Monday
+    start: int | None = None  # minutes after midnight; the start of one of that day's slots
+    room: str | None = None  # canonical room name
+    facilitator: str | None = None  # staff ID
+    row: int | None = None
+
+
 @dataclass
 class Roster:
     """Everything read from one workbook, with the lookups the rest of the tool needs."""
@@ -224,6 +241,7 @@ class Roster:
     warnings: list[str] = field(default_factory=list)
     source: str = ""
     weights: dict[str, float] = field(default_factory=default_weights)  # soft rule key -> weight
+    pins: list[Pin] = field(default_factory=list)  # the Fixed sheet, in row order
 
     # --- lookups -----------------------------------------------------------------
 

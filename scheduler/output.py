@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from . import __version__
+from .changes import Changes, compare
 from .domain import Roster
 from .errors import OutputError
 from .quality import Quality, measure
@@ -23,18 +24,21 @@ from .solution import Schedule
 AUDIENCES = ("master", "staff", "patients", "rooms", "report")
 
 
-def output_names(pdf: bool = True) -> list[str]:
+def output_names(pdf: bool = True, changes: bool = False) -> list[str]:
     names = ["schedule.json", "schedule.xlsx"]
-    for audience in AUDIENCES:
+    for audience in AUDIENCES + (("changes",) if changes else ()):
         names.append(f"{audience}.html")
         if pdf:
             names.append(f"{audience}.pdf")
     return names
 
 
-def schedule_json(roster: Roster, schedule: Schedule, quality: Quality | None = None) -> str:
+def schedule_json(roster: Roster, schedule: Schedule, quality: Quality | None = None,
+                  changes: Changes | None = None) -> str:
     data = schedule.to_dict()
     data["quality"] = (quality or measure(roster, schedule)).to_dict()
+    if changes is not None:
+        data["changes"] = changes.to_dict()
     data["generated"] = {
         "by": f"scheduler {__version__}",
         "at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -44,10 +48,11 @@ def schedule_json(roster: Roster, schedule: Schedule, quality: Quality | None = 
 
 
 def write_outputs(roster: Roster, schedule: Schedule, out_dir: Path, pdf: bool = True,
-                  protect: tuple[Path, ...] = ()) -> list[Path]:
+                  protect: tuple[Path, ...] = (), previous: Schedule | None = None) -> list[Path]:
     """Render everything, then move it into out_dir. Returns the written paths.
 
     protect: files that must never be overwritten (the roster itself).
+    previous: last week's schedule; adds changes.html and a `changes` object.
     """
     # Imported here so `validate` and `init` never pay for Jinja2/WeasyPrint.
     from .writers.html import render_html
@@ -55,31 +60,35 @@ def write_outputs(roster: Roster, schedule: Schedule, out_dir: Path, pdf: bool =
     from .writers.xlsx import render_xlsx
 
     out_dir = Path(out_dir)
-    names = output_names(pdf)
+    names = output_names(pdf, changes=previous is not None)
     _check_target(out_dir, names, protect)
     staging = Path(tempfile.mkdtemp(prefix=".scheduler-", dir=out_dir))
     try:
         quality = measure(roster, schedule)
-        (staging / "schedule.json").write_text(schedule_json(roster, schedule, quality),
+        changes = compare(previous, schedule, roster) if previous is not None else None
+        (staging / "schedule.json").write_text(schedule_json(roster, schedule, quality, changes),
                                                encoding="utf-8")
         render_xlsx(roster, schedule, staging / "schedule.xlsx")
         pages = render_html(roster, schedule)
         pages["report"] = render_report(roster, schedule, quality)
-        for audience in AUDIENCES:
+        if changes is not None:
+            from .writers.changes import render_changes
+
+            pages["changes"] = render_changes(roster, changes, schedule)
+        for audience in pages:
             (staging / f"{audience}.html").write_text(pages[audience], encoding="utf-8")
         if pdf:
             from .writers.pdf import render_pdf
 
-            for audience in AUDIENCES:
+            for audience in pages:
                 (staging / f"{audience}.pdf").write_bytes(render_pdf(pages[audience]))
         written = []
         for name in names:
             os.replace(staging / name, out_dir / name)
             written.append(out_dir / name)
-        if not pdf:
-            # PDFs from an earlier run would no longer match this week.
-            for audience in AUDIENCES:
-                (out_dir / f"{audience}.pdf").unlink(missing_ok=True)
+        # Files from an earlier run that this run does not write would no longer match.
+        for stale in set(output_names(True, changes=True)) - set(names):
+            (out_dir / stale).unlink(missing_ok=True)
         return written
     except OSError as exc:
         raise OutputError(f"Could not write the schedule into {out_dir}: {exc.strerror or exc}.") from exc

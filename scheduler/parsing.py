@@ -193,6 +193,16 @@ def _or_list(words: tuple[str, ...]) -> str:
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
 
 
+def parse_section(value: Any) -> str | None:
+    """A section letter (A, B, ... Z, AA...), any capitals; returned in capitals."""
+    if is_blank(value):
+        return None
+    text = value.strip() if isinstance(value, str) else ""
+    if not re.fullmatch(r"[A-Za-z]{1,2}", text):
+        raise ParseError(f"{show(value)} is not a section letter; expected a letter like A or B")
+    return text.upper()
+
+
 # --- days, times, dates ---------------------------------------------------------------
 
 

@@ -29,6 +29,7 @@ from .domain import (
     KINDS,
     Group,
     Patient,
+    Pin,
     Program,
     Room,
     Roster,
@@ -40,6 +41,7 @@ from .domain import (
     key,
 )
 from .errors import Problem, RosterError, WorkbookUnreadable
+from .pins import check_pins
 from .rules import SOFT_RULES, default_weights, rule_named
 from .parsing import (
     ParseError,
@@ -52,6 +54,7 @@ from .parsing import (
     parse_list,
     parse_number,
     parse_optional_bool,
+    parse_section,
     parse_text,
     parse_time,
     parse_time_expr,
@@ -282,6 +285,29 @@ def _weight_row(row: Row) -> WeightRow | None:
     return WeightRow(rule, weight, row.number) if rule else None
 
 
+@dataclass(frozen=True)
+class FixedRow:
+    pin: Pin  # names as written
+    damaged: bool  # a cell could not be read: names are still checked, the pin is not
+
+
+def _fixed_row(row: Row) -> FixedRow | None:
+    """One pin with names as written; they are resolved once every sheet is read."""
+    before = len(row.report.problems)
+    group = row.text("Group", required="enter the group this row pins, e.g. Family Program")
+    section = row.read("Section", parse_section, default="A")
+    day = row.read("Day", parse_day)
+    start = row.read("Start", parse_time)
+    room, facilitator = row.optional_text("Room"), row.optional_text("Facilitator")
+    if start is not None and is_blank(row.cells.get("Day")):
+        row.problem("Day", f"the cell is empty; a pinned Start needs its day, e.g. Mon "
+                    f"{hhmm(start)} (a Day alone means any slot of that day).")
+    if not group:
+        return None
+    pin = Pin(group, section, day, start, room, facilitator, row.number)
+    return FixedRow(pin, damaged=len(row.report.problems) > before)
+
+
 SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec("Settings", ("Setting", "Value"), ("Setting", "Value"), _setting_row, needed=False),
     SheetSpec("Slots", ("Day", "Start", "End", "Label"), ("Day", "Start", "End"), _slot_row,
@@ -314,6 +340,8 @@ SHEETS: tuple[SheetSpec, ...] = (
     ),
     SheetSpec("Weights", ("Rule", "Weight"), ("Rule", "Weight"), _weight_row, needed=False,
               what="weight"),
+    SheetSpec("Fixed", ("Group", "Section", "Day", "Start", "Room", "Facilitator"), ("Group",),
+              _fixed_row, needed=False, what="pin"),
 )
 SHEET_BY_NAME = {spec.name: spec for spec in SHEETS}
 
@@ -750,8 +778,9 @@ def _assemble(tables: dict[str, Table], report: Report) -> Roster:
     programs, staff = tables["Programs"].items, tables["Staff"].items
     if slots_clean:
         _warn_unreachable(programs, staff, slots, report)
+    pins = _pins(tables, refs, slots if slots_clean else None, groups, report)
     return Roster(settings, slots, programs, groups, staff, tables["Rooms"].items, patients,
-                  weights=_weights(tables["Weights"], report))
+                  weights=_weights(tables["Weights"], report), pins=pins)
 
 
 @dataclass
@@ -762,6 +791,7 @@ class References:
     groups: Names
     patients: Names
     staff_ids: Names
+    rooms: Names
     staff_names: dict[str, list[str]]  # key(name) -> staff IDs with that name
     staff_spelling: list[str]  # the names as written, for suggestions
     skills: set[str] | None  # None: no Staff sheet to check against
@@ -779,6 +809,7 @@ class References:
             groups=Names.of(tables["Groups"], lambda g: g.name, "group"),
             patients=Names.of(tables["Patients"], lambda p: p.id, "patient ID", list_them=False),
             staff_ids=Names.of(staff, lambda s: s.id, "staff ID"),
+            rooms=Names.of(rooms, lambda r: r.name, "room"),
             staff_names=staff_names,
             staff_spelling=[m.name for m in staff.items if m.name],
             skills={s for m in staff.items for s in m.skills} if staff.found else None,
@@ -852,7 +883,8 @@ def _check_patient(patient: Patient, refs: References, groups: dict[str, Group],
     resolved = dataclasses.replace(
         patient,
         program=program or patient.program,
-        primary_therapist=_resolve_therapist(row, patient.primary_therapist, refs),
+        primary_therapist=_resolve_staff(row, "Primary therapist", patient.primary_therapist,
+                                         refs),
         extra_groups=tuple(extra),
         keep_apart=tuple(_keep_apart(row, patient, refs.patients)),
     )
@@ -865,7 +897,7 @@ def _check_patient(patient: Patient, refs: References, groups: dict[str, Group],
     return resolved
 
 
-def _resolve_therapist(row: Row, written: str | None, refs: References) -> str | None:
+def _resolve_staff(row: Row, column: str, written: str | None, refs: References) -> str | None:
     if not written:
         return None
     found = refs.staff_ids.resolve(written)
@@ -878,7 +910,7 @@ def _resolve_therapist(row: Row, written: str | None, refs: References) -> str |
     hint = _did_you_mean(written, list(refs.staff_ids.canonical.values()) + refs.staff_spelling)
     ids = sorted(refs.staff_ids.canonical.values(), key=key)
     row.problem(
-        "Primary therapist",
+        column,
         f"{written!r} is not a staff ID on the Staff sheet (IDs: {_listing(ids) or 'none'}).{hint}",
         written,
     )
@@ -943,6 +975,43 @@ def _warn_unreachable(programs: list[Program], staff: list[Staff], slots: list[S
                 "this staff member cannot lead any group.",
                 "Staff", member.row, "Available", member.available.text,
             )
+
+
+# --- the Fixed sheet ---------------------------------------------------------------------------
+
+
+def _pins(tables: dict[str, Table], refs: References, slots: list[Slot] | None,
+          groups: list[Group], report: Report) -> list[Pin]:
+    """The pins with names resolved, checked against the other sheets and each other."""
+    pins, judged = [], []
+    for item in tables["Fixed"].items:
+        pin = item.pin
+        row = _row("Fixed", pin.row, report)
+        group = refs.groups.resolve(pin.group)
+        if group is None:
+            row.problem("Group", refs.groups.unknown(pin.group), pin.group)
+        room = refs.rooms.resolve(pin.room) if pin.room else None
+        if pin.room and room is None:
+            row.problem("Room", refs.rooms.unknown(pin.room), pin.room)
+        facilitator = _resolve_staff(row, "Facilitator", pin.facilitator, refs)
+        if group is not None:
+            pins.append(dataclasses.replace(pin, group=group, room=room, facilitator=facilitator))
+            if not item.damaged:
+                judged.append(pins[-1])
+    # Judge pins only against rows that read cleanly: a bad cell there is reported already.
+    bad = {(p.sheet, p.row) for p in report.problems}
+
+    def clean(sheet: str, items, name) -> dict:
+        return {name(i): i for i in items if (sheet, i.row) not in bad}
+
+    report.problems.extend(check_pins(
+        judged, slots,
+        clean("Groups", groups, lambda g: g.name),
+        clean("Staff", tables["Staff"].items, lambda s: s.id),
+        clean("Rooms", tables["Rooms"].items, lambda r: r.name),
+        clean("Programs", tables["Programs"].items, lambda p: p.name),
+    ))
+    return pins
 
 
 # --- weights of the soft rules -----------------------------------------------------------------

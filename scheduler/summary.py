@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from .changes import compare
 from .domain import Roster
 from .quality import Quality, measure
 from .solution import Schedule
@@ -12,6 +13,7 @@ STATUS_TEXT = {
     "optimal": "best possible schedule under the rules (proven)",
     "feasible": "valid schedule; the solver had not proven it the best when it stopped",
     "partial": "INCOMPLETE: no week meets every rule; this is the best possible week",
+    "edited": "edited by hand after scheduling; quality recounted from the edited week",
 }
 
 def hours_by_program(roster: Roster, schedule: Schedule) -> list[dict]:
@@ -36,7 +38,7 @@ def hours_by_program(roster: Roster, schedule: Schedule) -> list[dict]:
     return rows
 
 
-def summary_lines(roster: Roster, schedule: Schedule) -> list[str]:
+def summary_lines(roster: Roster, schedule: Schedule, previous: Schedule | None = None) -> list[str]:
     s = schedule
     head = roster.settings.center or "Schedule"
     if s.week_of:
@@ -60,6 +62,8 @@ def summary_lines(roster: Roster, schedule: Schedule) -> list[str]:
             f"    {r['program']:<{width}}  {r['patients']:>3} patients  {span:>9} h"
             f"  (program minimum {r['required_hours']:g} h)"
         )
+    if previous is not None:
+        lines.append(f"  Changes:  {compare(previous, s, roster).summary_line()}")
     if s.unmet:
         lines.append(f"  Not met ({len(s.unmet)}): the week is incomplete:")
         lines += [f"    - {u.message}" for u in s.unmet]

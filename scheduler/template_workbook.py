@@ -142,7 +142,31 @@ SHEET_HELP: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
             "Weight": ("Points per unit, 0 or more (0 turns the rule off).", "20"),
         },
     ),
+    "Fixed": (
+        "Optional: what is already decided, one row per pinned meeting or section. Blank cells "
+        "are left to the scheduler. A row with a Day is one meeting of the section; a row "
+        "without a Day gives the room or facilitator of every meeting of the section.",
+        {
+            "Group": ("A group of the Groups sheet.", "Family Program"),
+            "Section": ("The section (cohort) this row is about: A, B, ... (blank = A). Rows "
+                        "with the same group and section describe the same cohort.", "A"),
+            "Day": ("The day of the pinned meeting (blank = no time pinned). A Day without "
+                    "Start means any slot of that day.", "Sat"),
+            "Start": ("The start of one of that day's slots on the Slots sheet (needs Day).",
+                      "9:00"),
+            "Room": ("A room of the Rooms sheet (blank = any room that fits).", "Family Room"),
+            "Facilitator": ("The staff ID who leads this section all week (blank = any "
+                            "qualified staff member).", "S02"),
+        },
+    ),
 }
+FIXED_EXAMPLES = (  # (Group | Section | Day | Start | Room | Facilitator, what it means)
+    ("Family Program | | Sat | 9:00 | Family Room |",
+     "the family program always meets Saturday at 9:00 in the family room"),
+    ("Relapse Prevention | B | | | | S02",
+     "section B of Relapse Prevention is led by S02 all week (its times are left free)"),
+    ("Trauma Recovery | | Wed | | |", "one meeting of Trauma Recovery is on Wednesday, any slot"),
+)
 
 SETTINGS_ROWS = (  # (setting, default value, explanation)
     ("Center", None, "The center's name, printed at the top of every timetable."),
@@ -163,7 +187,7 @@ COLUMN_WIDTHS = {
 FORMATS = {
     ("Slots", "Start"): "h:mm", ("Slots", "End"): "h:mm", ("Patients", "Admitted"): "yyyy-mm-dd",
     ("Staff", "ID"): "@", ("Patients", "ID"): "@", ("Patients", "Primary therapist"): "@",
-    ("Patients", "Keep apart"): "@",
+    ("Patients", "Keep apart"): "@", ("Fixed", "Start"): "h:mm", ("Fixed", "Facilitator"): "@",
 }
 
 
@@ -236,20 +260,30 @@ def _column_range(sheet: str, column: str) -> str:
 
 def _dropdowns(book: Workbook) -> None:
     yes_no = '"yes,no"'
-    program_column = get_column_letter(SHEET_BY_NAME["Programs"].columns.index("Program") + 1)
-    programs = f"Programs!${program_column}${HEADER_ROW + 1}:${program_column}${LAST_ROW}"
+    days = f'"{",".join(DAY_NAMES)}"'
     rules = (
-        ("Slots", "Day", f'"{",".join(DAY_NAMES)}"', "Choose a day: Mon, Tue, ... Sun."),
+        ("Slots", "Day", days, "Choose a day: Mon, Tue, ... Sun."),
         ("Groups", "Kind", f'"{",".join(KINDS)}"', "Choose peer or therapy."),
         ("Groups", "Required", yes_no, "Choose yes or no."),
-        ("Patients", "Program", programs, "Choose a program listed on the Programs sheet."),
+        ("Patients", "Program", _list_of("Programs", "Program"),
+         "Choose a program listed on the Programs sheet."),
         ("Patients", "Role model", yes_no, "Choose yes, no, or leave blank."),
+        ("Fixed", "Group", _list_of("Groups", "Group"), "Choose a group of the Groups sheet."),
+        ("Fixed", "Day", days, "Choose a day: Mon, Tue, ... Sun, or leave blank."),
+        ("Fixed", "Room", _list_of("Rooms", "Room"), "Choose a room of the Rooms sheet."),
+        ("Fixed", "Facilitator", _list_of("Staff", "ID"), "Choose a staff ID of the Staff sheet."),
     )
     for sheet, column, formula, message in rules:
         _add_list(book[sheet], _column_range(sheet, column), formula, message)
     paper_row = HEADER_ROW + 1 + [s for s, _, _ in SETTINGS_ROWS].index("Paper")
     paper = f'"{",".join(PAPER_SIZES)}"'
     _add_list(book["Settings"], f"B{paper_row}", paper, "Choose Letter or A4.")
+
+
+def _list_of(sheet: str, column: str) -> str:
+    """A dropdown source: the filled part of a column of another sheet."""
+    letter = get_column_letter(SHEET_BY_NAME[sheet].columns.index(column) + 1)
+    return f"{sheet}!${letter}${HEADER_ROW + 1}:${letter}${LAST_ROW}"
 
 
 def _add_list(sheet, cells: str, formula: str, message: str) -> None:
@@ -265,7 +299,8 @@ GENERAL_RULES = (  # (style, column A, column B) rows of the Instructions sheet
     ("", "What this file is",
      "The center's week for the scheduler: the bookable periods (Slots), the levels of care "
      "(Programs), the curriculum (Groups), who can lead groups (Staff), the rooms, and the "
-     "patients. Fill in one sheet per tab; this Instructions sheet is ignored."),
+     "patients; optionally, what is already decided (Fixed). Fill in one sheet per tab; this "
+     "Instructions sheet is ignored."),
     ("", "Checking and solving",
      "Run  scheduler validate ROSTER.xlsx  to check the file; every problem is listed with its "
      "sheet, row and column. Then run  scheduler solve ROSTER.xlsx --out FOLDER."),
@@ -322,6 +357,8 @@ def _instructions(sheet) -> None:
             mark = " (required)" if column in spec.required else ""
             example_text = f"  Example: {example}" if example else ""
             lines.append(("", f"{column}{mark}", f"{explanation}{example_text}"))
+        if name == "Fixed":
+            lines += [("example", example, meaning) for example, meaning in FIXED_EXAMPLES]
     _write_lines(sheet, lines)
 
 

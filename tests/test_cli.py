@@ -64,7 +64,9 @@ def test_no_schedule_exits_1_and_writes_nothing(tmp_path):
     out = tmp_path / "out"
     result = run("solve", path, "--out", out, "--quiet")
     assert result.exit_code == 1, result.output
-    assert "No schedule can satisfy all the rules" in result.output
+    # Found by the pre-checks, before the solver runs.
+    assert "This roster cannot be scheduled" in result.output
+    assert "S1 (Staff row 2)" in result.output
     assert not out.exists() or not any(out.iterdir())
 
 

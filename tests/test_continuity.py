@@ -78,3 +78,18 @@ def test_step_down_moves_only_that_patient(tmp_path):
              if section_of(second, pid, g) != section_of(first, pid, g)]
     assert moved == []
     assert not any("P03" in s.patients for s in second.sections if s.group == "CBT Skills")
+
+
+def test_pinned_sessions_are_honoured_under_their_letters(tmp_path):
+    sheets = minimal_roster()
+    sheets["Fixed"] = [["Group", "Section", "Day", "Start", "Room", "Facilitator"],
+                       ["CBT Skills", "A", "Tue", "11:00", "Room A", "S2"],
+                       ["Peer Support", "B", "Mon", "9:00", "Room B", None]]
+    schedule = week(tmp_path, sheets)
+    at = {(m.group, m.section, m.day, m.start): m for m in schedule.meetings}
+    cbt = at[("CBT Skills", "A", 1, 11 * 60)]
+    assert (cbt.room, cbt.facilitator) == ("Room A", "S2")
+    assert at[("Peer Support", "B", 0, 9 * 60)].room == "Room B"
+    # Pins survive the next week too (continuity keeps the letters).
+    again = week(tmp_path, sheets, previous=schedule, name="again.xlsx")
+    assert again.meetings == schedule.meetings

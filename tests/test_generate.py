@@ -1,6 +1,7 @@
 """The roster generator: deterministic, readable, and its planted week obeys every hard rule."""
 
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -177,12 +178,9 @@ def test_extra_groups_and_keep_apart_agree_with_the_planted_week(written):
         assert not sections[a] & sections[b]
 
 
-def test_a_large_center_is_quick_and_scaled():
-    import time
-
-    started = time.perf_counter()
+def test_a_large_center_is_scaled():
+    # How fast generation is belongs to bench/, not to a timed test.
     generated = generate(300, 30, 20, days=6, seed=0)
-    assert time.perf_counter() - started < 2.0
     assert generated.slots == 42
     assert 100 <= generated.sections <= 220
     assert generated.keep_apart_pairs == 8
@@ -212,3 +210,28 @@ def test_generated_is_a_plain_dataclass_with_a_summary():
     generated = generate(20, 2, 2, seed=0)
     assert isinstance(generated, Generated)
     assert "20 patients" in generated.summary()
+
+
+# --- scale behaviour through the CLI (no timing asserted) ---------------------------------------
+
+
+def test_a_short_limit_on_300_patients_gives_a_week_or_a_clear_none_found(tmp_path):
+    from click.testing import CliRunner
+
+    from scheduler.cli import main
+
+    roster = tmp_path / "g300.xlsx"
+    write_generated(generate(300, 30, 20, days=6, seed=0), roster)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["solve", str(roster), "--out", str(out), "--no-pdf",
+                                       "--time-limit", "5", "--quiet"])
+    assert "Traceback" not in result.output
+    if result.exit_code == 0:
+        data = json.loads((out / "schedule.json").read_text())
+        assert data["meetings"]
+    else:
+        assert result.exit_code == 1
+        assert "No schedule was found within the time limit (5 s); nothing was written" \
+            in result.output
+        assert not (out / "schedule.json").exists()
+

@@ -88,7 +88,7 @@ def hours_text(minutes: int) -> str:
 
 @dataclass(frozen=True)
 class Verdict:
-    status: str  # optimal | feasible
+    status: str  # optimal | feasible | partial | edited
     status_text: str
     score: str  # penalty against the proven bound, in words
     advice: str  # what might narrow the gap, or ""
@@ -130,8 +130,8 @@ def score_sentence(quality: Quality) -> str:
 
 
 def gap_advice(schedule: Schedule, quality: Quality) -> str:
-    if proven_best(quality):
-        return ""
+    if proven_best(quality) or schedule.status == "edited":
+        return ""  # a hand-edited week was not searched for: no time limit to advise on
     searched = schedule.stats.get("total_seconds") or schedule.stats.get("solve_seconds")
     how_long = f"The solver searched for {searched:.0f} s. " if searched else ""
     stopped = "It was stopped by hand. " if schedule.stats.get("interrupted") else ""
