@@ -163,7 +163,7 @@ def solve(roster: Path, out_dir: Path, time_limit, pdf, workers, seed, quiet, be
     limit = time_limit if time_limit is not None else data.settings.time_limit
     printer = ProgressPrinter(quiet)
     options = SolveOptions(time_limit=limit, workers=workers, seed=seed, best_effort=best_effort,
-                           previous=last_week)
+                           impossible=bool(conflicts), previous=last_week)
     result = run_solver(data, options, printer)
     printer.done()
 
