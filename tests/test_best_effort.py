@@ -80,3 +80,28 @@ def test_unmet_survives_the_json_round_trip(tmp_path):
     data = result.schedule.to_dict()
     assert data["status"] == "partial" and data["unmet"][0]["patient"] == "P03"
     assert Schedule.from_dict(data).unmet == result.schedule.unmet
+
+
+def test_cli_writes_the_incomplete_week_marked_and_exits_1(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from builders import write_workbook
+    from scheduler.cli import main
+
+    sheets = set_cell(minimal_roster(), "Patients", 4, "Unavailable", "Mon")
+    roster = write_workbook(tmp_path / "roster.xlsx", sheets)
+    out = tmp_path / "out"
+    plain = CliRunner().invoke(main, ["solve", str(roster), "--out", str(out), "--no-pdf", "-q"])
+    assert plain.exit_code == 1 and "Patients row 4" in plain.output and not out.exists()
+    result = CliRunner().invoke(main, ["solve", str(roster), "--out", str(out), "--no-pdf",
+                                       "--best-effort", "-q"])
+    assert result.exit_code == 1, result.output
+    data = json.loads((out / "schedule.json").read_text())
+    assert data["status"] == "partial" and [u["patient"] for u in data["unmet"]] == ["P03"]
+    for page in ("master", "staff", "patients", "rooms", "report"):
+        html = (out / f"{page}.html").read_text()
+        assert "INCOMPLETE WEEK" in html and "Patient P03 (Patients row 4)" in html
+    rooms = (out / "rooms.html").read_text()
+    assert not any(name in rooms for name in ("Ann", "Bob", "Cy", "Flo"))  # door sheets: no names

@@ -93,3 +93,24 @@ def test_pinned_sessions_are_honoured_under_their_letters(tmp_path):
     # Pins survive the next week too (continuity keeps the letters).
     again = week(tmp_path, sheets, previous=schedule, name="again.xlsx")
     assert again.meetings == schedule.meetings
+
+
+def test_cli_previous_week_reports_no_changes_and_writes_changes_html(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from builders import write_workbook
+    from scheduler.cli import main
+
+    roster = write_workbook(tmp_path / "roster.xlsx", minimal_roster())
+    run = CliRunner().invoke
+    assert run(main, ["solve", str(roster), "--out", str(tmp_path / "w1"), "--no-pdf", "-q"]) \
+        .exit_code == 0
+    second = run(main, ["solve", str(roster), "--out", str(tmp_path / "w2"), "--no-pdf", "-q",
+                        "--previous", str(tmp_path / "w1" / "schedule.json")])
+    assert second.exit_code == 0, second.output
+    assert "6 patients unchanged, 0 moved, 0 new, 0 discharged" in second.output
+    data = json.loads((tmp_path / "w2" / "schedule.json").read_text())
+    assert data["changes"]["summary"].startswith("6 patients unchanged")
+    assert (tmp_path / "w2" / "changes.html").exists()
