@@ -204,6 +204,10 @@ def _explain_no_schedule(result, limit: float) -> None:
         for note in result.notes:
             click.echo(f"  - {note}", err=True)
     _print_conflicts(result.conflicts)
+    if result.status == "infeasible" and not (result.conflicts or result.notes):
+        click.echo("The solver could not narrow the conflict down to a few rows in the time "
+                   "left. --best-effort shows exactly which patients and groups miss out.",
+                   err=True)
     if result.status == "infeasible":
         click.echo("To get a printable week anyway, run again with --best-effort.", err=True)
 

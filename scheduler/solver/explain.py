@@ -255,7 +255,8 @@ def explain(roster: Roster, time_limit: float = 30.0) -> Conflict | None:
     em = ExplainModel(roster)
     if not em.literals:
         return None
-    core = _core(em, list(range(len(em.literals))), deadline)
+    # The first proof may take a while; the shrinking checks after it are small.
+    core = _core(em, list(range(len(em.literals))), deadline, first=True)
     if not core:
         return None
     order = {family: i for i, family in enumerate(DROP_FIRST)}
@@ -268,13 +269,15 @@ def explain(roster: Roster, time_limit: float = 30.0) -> Conflict | None:
     return _conflict([em.restrictions[i] for i in sorted(core)])
 
 
-def _core(em: ExplainModel, assumed: list[int], deadline: float) -> list[int] | None:
+def _core(em: ExplainModel, assumed: list[int], deadline: float,
+          first: bool = False) -> list[int] | None:
     """Indices of a subset of `assumed` proven contradictory, or None (feasible or undecided)."""
     em.model.clear_assumptions()
     em.model.add_assumptions([em.literals[i] for i in assumed])
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = max(0.1, min(CHECK_SECONDS, deadline - time.perf_counter()))
+    left = deadline - time.perf_counter()
+    solver.parameters.max_time_in_seconds = max(0.1, left if first else min(CHECK_SECONDS, left))
     if solver.solve(em.model) != cp_model.INFEASIBLE:
         return None
     index = {em.literals[i].index: i for i in assumed}
