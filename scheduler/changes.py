@@ -33,7 +33,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from .domain import DAY_NAMES, Roster, natural_key
+from .domain import DAY_NAMES, Roster, clock, natural_key
 from .solution import Meeting, Schedule
 
 NEW, DISCHARGED, CHANGED, UNCHANGED = "new", "discharged", "changed", "unchanged"
@@ -42,11 +42,6 @@ ARROW = "\u2192"
 
 
 # --- formatting (plain text, shared by the CLI, the JSON and changes.html) ---------------
-
-
-def clock(minutes: int) -> str:
-    """9:00, 17:30, as on the printouts."""
-    return f"{minutes // 60}:{minutes % 60:02d}"
 
 
 def when(m: Meeting) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from .domain import Roster, natural_key
+from .domain import Roster, clock, natural_key
 from .solution import Meeting, Schedule
 
 # Short labels of the rules, as numbered in docs/rules.md; 0 is not a rule of that
@@ -63,10 +63,6 @@ def check_schedule(roster: Roster, schedule: Schedule) -> list[Violation]:
 
 
 # --- wording ----------------------------------------------------------------------------
-
-
-def clock(minutes: int) -> str:
-    return f"{minutes // 60}:{minutes % 60:02d}"
 
 
 def _ids(ids) -> str:

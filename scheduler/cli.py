@@ -143,6 +143,7 @@ def main():
 def solve(roster: Path, out_dir: Path, time_limit, pdf, workers, seed, quiet, best_effort,
           previous):
     """Build the week for ROSTER.xlsx and write timetables into --out."""
+    from .changes import compare
     from .output import write_outputs
     from .precheck import precheck
     from .reader import read_roster
@@ -176,9 +177,10 @@ def solve(roster: Path, out_dir: Path, time_limit, pdf, workers, seed, quiet, be
         _print_conflicts(result.conflicts, heading="No week meets every rule")
     if not quiet:
         click.echo("Writing the timetables" + (" and PDFs" if pdf else "") + "...", err=True)
+    changes = compare(last_week, result.schedule, data) if last_week else None
     written = write_outputs(data, result.schedule, out_dir, pdf=pdf, protect=(roster,),
-                            previous=last_week)
-    for line in summary_lines(data, result.schedule, previous=last_week):
+                            changes=changes)
+    for line in summary_lines(data, result.schedule, changes):
         click.echo(line)
     click.echo(f"  Wrote {len(written)} files to {out_dir}/: "
                + ", ".join(p.name for p in written))

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from . import __version__
-from .changes import Changes, compare
+from .changes import Changes
 from .domain import Roster
 from .errors import OutputError
 from .quality import Quality, measure
@@ -48,11 +48,11 @@ def schedule_json(roster: Roster, schedule: Schedule, quality: Quality | None = 
 
 
 def write_outputs(roster: Roster, schedule: Schedule, out_dir: Path, pdf: bool = True,
-                  protect: tuple[Path, ...] = (), previous: Schedule | None = None) -> list[Path]:
+                  protect: tuple[Path, ...] = (), changes: Changes | None = None) -> list[Path]:
     """Render everything, then move it into out_dir. Returns the written paths.
 
     protect: files that must never be overwritten (the roster itself).
-    previous: last week's schedule; adds changes.html and a `changes` object.
+    changes: the comparison with last week; adds changes.html and a `changes` object.
     """
     # Imported here so `validate` and `init` never pay for Jinja2/WeasyPrint.
     from .writers.html import render_html
@@ -60,12 +60,11 @@ def write_outputs(roster: Roster, schedule: Schedule, out_dir: Path, pdf: bool =
     from .writers.xlsx import render_xlsx
 
     out_dir = Path(out_dir)
-    names = output_names(pdf, changes=previous is not None)
+    names = output_names(pdf, changes=changes is not None)
     _check_target(out_dir, names, protect)
     staging = Path(tempfile.mkdtemp(prefix=".scheduler-", dir=out_dir))
     try:
         quality = measure(roster, schedule)
-        changes = compare(previous, schedule, roster) if previous is not None else None
         (staging / "schedule.json").write_text(schedule_json(roster, schedule, quality, changes),
                                                encoding="utf-8")
         render_xlsx(roster, schedule, staging / "schedule.xlsx")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .changes import compare
+from .changes import Changes
 from .domain import Roster
 from .quality import Quality, measure
 from .solution import Schedule
@@ -38,7 +38,7 @@ def hours_by_program(roster: Roster, schedule: Schedule) -> list[dict]:
     return rows
 
 
-def summary_lines(roster: Roster, schedule: Schedule, previous: Schedule | None = None) -> list[str]:
+def summary_lines(roster: Roster, schedule: Schedule, changes: Changes | None = None) -> list[str]:
     s = schedule
     head = roster.settings.center or "Schedule"
     if s.week_of:
@@ -62,8 +62,8 @@ def summary_lines(roster: Roster, schedule: Schedule, previous: Schedule | None 
             f"    {r['program']:<{width}}  {r['patients']:>3} patients  {span:>9} h"
             f"  (program minimum {r['required_hours']:g} h)"
         )
-    if previous is not None:
-        lines.append(f"  Changes:  {compare(previous, s, roster).summary_line()}")
+    if changes is not None:
+        lines.append(f"  Changes:  {changes.summary_line()}")
     if s.unmet:
         lines.append(f"  Not met ({len(s.unmet)}): the week is incomplete:")
         lines += [f"    - {u.message}" for u in s.unmet]

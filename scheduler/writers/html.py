@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 
-from ..domain import DAY_NAMES, Roster, Slot, key, natural_key
+from ..domain import DAY_NAMES, Roster, Slot, clock, key, natural_key
 from ..errors import OutputError
 from ..solution import Meeting, Schedule, Section
 
@@ -91,10 +91,6 @@ def render_html(
 
 # --- formatting ----------------------------------------------------------------------
 
-
-def clock(minutes: int) -> str:
-    """9:00, 17:30 (no leading zero: it reads faster on paper)."""
-    return f"{minutes // 60}:{minutes % 60:02d}"
 
 
 def time_range(start: int, end: int) -> str:
