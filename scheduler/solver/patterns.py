@@ -17,13 +17,14 @@ prove that none does.
 from __future__ import annotations
 
 import itertools
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from ortools.sat.python.cp_model import CpModel, IntVar, LinearExpr
 
 from ..domain import THERAPY
 from ..rules import scaled
+from .constraints import LOST_WEIGHTS
 from .plan import Plan
 
 PATTERNS_PER_PART = 24  # best patterns kept for each group part
@@ -48,6 +49,25 @@ class Bucket:
     rooms: dict[str, IntVar] = field(default_factory=dict)  # room -> hosts a section here
 
 
+@dataclass
+class Fixed:
+    """What the rest of the week already holds (sections of other group parts), as constants.
+
+    The stepwise solver (stepwise.py) decides a few group parts at a time; this is
+    everything the other parts already take: busy slots, meetings per day and week,
+    minutes, and who already sees their primary therapist.
+    """
+
+    patient_busy: set[tuple[str, int]] = field(default_factory=set)
+    staff_busy: set[tuple[str, int]] = field(default_factory=set)
+    room_busy: set[tuple[str, int]] = field(default_factory=set)
+    patient_day: Counter = field(default_factory=Counter)  # (patient, day) -> meetings
+    staff_day: Counter = field(default_factory=Counter)  # (staff, day) -> meetings
+    staff_week: Counter = field(default_factory=Counter)  # staff -> meetings
+    patient_minutes: Counter = field(default_factory=Counter)
+    sees_therapist: set[str] = field(default_factory=set)
+
+
 def spread_units(slots: tuple[int, ...], day_of: dict[int, int]) -> int:
     """4 per extra meeting on one day, 1 per pair of neighbouring days (as the Spread rule)."""
     days = [day_of[t] for t in slots]
@@ -55,13 +75,26 @@ def spread_units(slots: tuple[int, ...], day_of: dict[int, int]) -> int:
     return 4 * (len(days) - len(distinct)) + sum(1 for d in distinct if d + 1 in distinct)
 
 
-def candidate_patterns(plan: Plan, part: int) -> list[Pattern]:
+def candidate_patterns(plan: Plan, part: int, free: dict[str, set[int]] | None = None,
+                       staff_free: dict[str, set[int]] | None = None,
+                       include: tuple[tuple[int, ...], ...] = (),
+                       pool=None) -> list[Pattern]:
     """The best-spread patterns of a group part, making sure every patient and facilitator
-    kind has patterns within their own free times."""
+    kind has patterns within their own free times.
+
+    free / staff_free: who is still free when (default: the plan's free times);
+    include: patterns to keep whatever their score (the ones the part uses now);
+    pool: the patients to serve (default: the part's whole pool).
+    """
     gp = plan.groups[part]
+    pool = gp.pool if pool is None else pool
     day_of = {s.index: s.day for s in plan.slots}
     start_of = {s.index: s.start for s in plan.slots}
     n = gp.group.sessions
+    if free is None:
+        free = {p.id: set(plan.patient_slots[p.id]) for p in pool}
+    if staff_free is None:
+        staff_free = {s.id: set(plan.staff_slots[s.id]) for s in gp.staff}
 
     def score(slots: tuple[int, ...]) -> tuple:
         starts = {start_of[t] for t in slots}
@@ -73,14 +106,18 @@ def candidate_patterns(plan: Plan, part: int) -> list[Pattern]:
             return []
         return sorted(_combinations(pool, n, day_of), key=score)[:how_many]
 
-    chosen: dict[tuple[int, ...], None] = {}
+    chosen: dict[tuple[int, ...], None] = dict.fromkeys(include)
     for slots in best_within(set(gp.slots), PATTERNS_PER_PART):
         chosen[slots] = None
-    staff_free = [set(plan.staff_slots[s.id]) for s in gp.staff]
-    kinds = {frozenset(plan.patient_slots[p.id]) for p in gp.pool}
+    staff_sets = [staff_free[s.id] for s in gp.staff]
+    kinds = {frozenset(free[p.id]) for p in pool}
     for kind in sorted(kinds, key=sorted):
-        for free in staff_free:
-            for slots in best_within(set(kind) & free, PATTERNS_PER_KIND):
+        for staff_set in staff_sets:
+            allowed = kind & staff_set
+            # A kind already served by enough chosen patterns needs no more of its own.
+            if sum(1 for c in chosen if allowed.issuperset(c)) >= PATTERNS_PER_KIND:
+                continue
+            for slots in best_within(allowed, PATTERNS_PER_KIND):
                 chosen[slots] = None
     return [Pattern(part, slots, spread_units(slots, day_of)) for slots in chosen]
 
@@ -100,9 +137,31 @@ def _combinations(pool: list[int], n: int, day_of: dict[int, int]):
 class PatternModel:
     """Stage 1: sections per pattern, and patients, facilitators and rooms per pattern."""
 
-    def __init__(self, plan: Plan):
+    def __init__(self, plan: Plan, parts: set[int] | None = None, fixed: Fixed | None = None,
+                 relax: bool = False, include: dict[int, list[tuple[int, ...]]] | None = None,
+                 lean: bool = False, reserve: dict[tuple[str, str], int] | None = None,
+                 pools: dict[int, set[str]] | None = None, caps: dict[int, int] | None = None):
+        """parts: only these group parts (default: all); fixed: what the other parts hold;
+        relax: a missed group or minutes below Min hours are priced (LOST_WEIGHTS), not forbidden;
+        include: patterns each part must be able to use (its current ones);
+        lean: only the cheap soft rules (few sections, spread, right amount), for a fast step;
+        reserve: hundredths of a point per meeting led by a staff member ("staff", ID) or held
+        in a room ("room", name) that parts still to come need more;
+        pools / caps: for some parts, only these patients and at most this many sections
+        (the rest of the part's sections are in fixed).
+        """
+        self.pools = pools or {}
+        self.caps = caps or {}
+        self.include = include or {}
+        self.lean = lean
+        self.reserve = reserve or {}
         self.plan = plan
         self.model = CpModel()
+        self.parts = set(range(len(plan.groups))) if parts is None else set(parts)
+        self.fixed = fixed or Fixed()
+        self.relax = relax
+        self.lost: list[tuple[int, LinearExpr]] = []  # (weight, units) when relaxed
+        self.missed: dict[tuple[int, str], IntVar] = {}  # (part, patient) -> not placed
         self.buckets: list[Bucket] = []
         self.objective_terms: list[tuple[int, LinearExpr]] = []
         self.slot_day = {s.index: s.day for s in plan.slots}
@@ -116,23 +175,43 @@ class PatternModel:
 
     # --- variables ----------------------------------------------------------------------------
 
+    def _still_free(self, who: str, slots, busy: set, day_count: Counter, cap: int | None,
+                    week_left: int | None = None) -> set[int]:
+        """Slots not taken by the fixed part of the week, on days below the day cap."""
+        if week_left is not None and week_left <= 0:
+            return set()
+        return {t for t in slots if (who, t) not in busy
+                and (cap is None or day_count[(who, self.slot_day[t])] < cap)}
+
     def _variables(self) -> None:
-        plan, m = self.plan, self.model
-        free = {pid: set(ts) for pid, ts in plan.patient_slots.items()}
-        staff_free = {sid: set(ts) for sid, ts in plan.staff_slots.items()}
-        room_free = {name: set(ts) for name, ts in plan.room_slots.items()}
+        plan, m, fixed = self.plan, self.model, self.fixed
+        programs = plan.roster.program_by_name
+        staff_by_id = plan.roster.staff_by_id
+        free = {p.id: self._still_free(p.id, plan.patient_slots[p.id], fixed.patient_busy,
+                                       fixed.patient_day, programs[p.program].max_per_day)
+                for p in plan.patients}
+        staff_free = {}
+        for sid, ts in plan.staff_slots.items():
+            s = staff_by_id[sid]
+            left = None if s.max_per_week is None else s.max_per_week - fixed.staff_week[sid]
+            staff_free[sid] = self._still_free(sid, ts, fixed.staff_busy, fixed.staff_day,
+                                               s.max_per_day, left)
+        room_free = {name: {t for t in ts if (name, t) not in fixed.room_busy}
+                     for name, ts in plan.room_slots.items()}
         for part, gp in enumerate(plan.groups):
-            if gp.sections == 0:
+            if gp.sections == 0 or part not in self.parts:
                 continue
-            for pattern in candidate_patterns(plan, part):
+            include = tuple(self.include.get(part, ()))
+            pool = self.pool(part)
+            for pattern in candidate_patterns(plan, part, free, staff_free, include, pool):
                 slots = set(pattern.slots)
                 leads = [s for s in gp.staff if slots <= staff_free[s.id]]
                 rooms = [r for r in gp.rooms if slots <= room_free[r.name]]
-                most = min(len(leads), len(rooms), gp.sections)
+                most = min(len(leads), len(rooms), self.caps.get(part, gp.sections))
                 if most == 0:
                     continue
                 bucket = Bucket(pattern, m.new_int_var(0, most, ""))
-                for p in gp.pool:
+                for p in pool:
                     if slots <= free[p.id]:
                         bucket.members[p.id] = m.new_bool_var("")
                 for s in leads:
@@ -140,6 +219,22 @@ class PatternModel:
                 for r in rooms:
                     bucket.rooms[r.name] = m.new_bool_var("")
                 self.buckets.append(bucket)
+
+    def forbid(self, bucket: Bucket, members: list[str], count: int) -> None:
+        """No more these members in this bucket with this many sections: they could not be
+        divided into sections (split.py)."""
+        m = self.model
+        same_count = m.new_bool_var("")
+        m.add(bucket.sections == count).only_enforce_if(same_count)
+        m.add(bucket.sections != count).only_enforce_if(~same_count)
+        m.add_bool_or([~bucket.members[pid] for pid in members] + [~same_count])
+
+    def pool(self, part: int):
+        """The part's patients this model places."""
+        pool = self.plan.groups[part].pool
+        if part in self.pools:
+            return tuple(p for p in pool if p.id in self.pools[part])
+        return pool
 
     def _by_part(self) -> dict[int, list[Bucket]]:
         out: dict[int, list[Bucket]] = defaultdict(list)
@@ -151,16 +246,22 @@ class PatternModel:
 
     def _patients(self) -> None:
         """Rules 2, 3, 4: one pattern per assigned group, one meeting at a time, day caps, hours."""
-        plan, m = self.plan, self.model
+        plan, m, fixed = self.plan, self.model, self.fixed
         by_part = self._by_part()
-        if plan.unplaceable:
+        if plan.unplaceable and not self.relax:
             m.add_bool_or([])
         at: dict[tuple[str, int], list[IntVar]] = defaultdict(list)
         minutes: dict[str, list] = defaultdict(list)
-        for part, gp in enumerate(plan.groups):
-            for p in gp.pool:
+        for part in sorted(self.parts):
+            gp = plan.groups[part]
+            for p in self.pool(part):
                 choices = [b.members[p.id] for b in by_part.get(part, []) if p.id in b.members]
-                if p.id in gp.must:
+                if p.id in gp.must and self.relax:
+                    missed = m.new_bool_var("")
+                    m.add_exactly_one(choices + [missed])
+                    self.missed[(part, p.id)] = missed
+                    self.lost.append((LOST_WEIGHTS["missed_group"], missed))
+                elif p.id in gp.must:
                     m.add_exactly_one(choices)
                 elif choices:
                     m.add_at_most_one(choices)
@@ -173,11 +274,20 @@ class PatternModel:
             if len(vars_) > 1:
                 m.add_at_most_one(vars_)
         programs = plan.roster.program_by_name
+        everyone = len(self.parts) == len(plan.groups)
         for p in plan.patients:
+            if not everyone and not minutes[p.id]:
+                continue  # nothing of this patient's week is decided here
             program = programs[p.program]
-            if program.min_minutes > 0:
-                m.add(LinearExpr.sum(minutes[p.id]) >= program.min_minutes)
-            self._day_cap(at, p.id, plan.patient_slots[p.id], program.max_per_day)
+            need = program.min_minutes - fixed.patient_minutes[p.id]
+            if program.min_minutes > 0 and self.relax:
+                short = m.new_int_var(0, max(0, need), "")
+                m.add(LinearExpr.sum(minutes[p.id]) + short >= need)
+                self.lost.append((LOST_WEIGHTS["short_minutes"], short))
+            elif program.min_minutes > 0:
+                m.add(LinearExpr.sum(minutes[p.id]) >= need)
+            self._day_cap(at, p.id, plan.patient_slots[p.id], program.max_per_day,
+                          fixed.patient_day)
         self.patient_at = at
 
     def _facilitators(self) -> None:
@@ -194,22 +304,26 @@ class PatternModel:
         for vars_ in at.values():
             if len(vars_) > 1:
                 m.add_at_most_one(vars_)
+        fixed = self.fixed
         for s in self.plan.roster.staff:
             if s.max_per_week is not None and week[s.id]:
-                m.add(LinearExpr.sum(week[s.id]) <= s.max_per_week)
-            self._day_cap(at, s.id, self.plan.staff_slots[s.id], s.max_per_day)
+                m.add(LinearExpr.sum(week[s.id]) <= s.max_per_week - fixed.staff_week[s.id])
+            self._day_cap(at, s.id, self.plan.staff_slots[s.id], s.max_per_day, fixed.staff_day)
         self.staff_at = at
         self.staff_week = week
 
-    def _day_cap(self, at, who: str, slots: list[int], cap: int | None) -> None:
+    def _day_cap(self, at, who: str, slots: list[int], cap: int | None,
+                 taken: Counter) -> None:
+        """At most cap meetings a day, counting those the fixed part of the week holds."""
         if cap is None:
             return
         per_day: dict[int, list[IntVar]] = defaultdict(list)
         for t in slots:
             per_day[self.slot_day[t]].extend(at.get((who, t), []))
-        for vars_ in per_day.values():
-            if len(vars_) > cap:
-                self.model.add(LinearExpr.sum(vars_) <= cap)
+        for day, vars_ in per_day.items():
+            left = cap - taken[(who, day)]
+            if len(vars_) > left:
+                self.model.add(LinearExpr.sum(vars_) <= left)
 
     def _rooms(self) -> None:
         """Rules 3, 6: one room per section for all its meetings; one meeting per room and slot."""
@@ -258,12 +372,27 @@ class PatternModel:
         terms.append(("spread", LinearExpr.sum([b.pattern.spread_units * b.sections
                                                 for b in self.buckets])))
         terms.append(("right_amount", self._unprescribed()))
-        terms.append(("own_therapist", self._own_therapist()))
-        terms.append(("compact_days", self._gaps()))
-        terms.append(("fair_load", self._load_spread()))
+        if not self.lean:
+            terms.append(("own_therapist", self._own_therapist()))
+            terms.append(("compact_days", self._gaps()))
+            terms.append(("fair_load", self._load_spread()))
         weighted = [scaled(weights[name]) * expr for name, expr in terms if weights[name] > 0]
+        weighted += [w * expr for w, expr in self.lost]
+        weighted += self._reserved()
         if weighted:
             self.model.minimize(LinearExpr.sum(weighted))
+
+    def _reserved(self) -> list:
+        """The price of taking staff and rooms that later parts need more (stepwise only)."""
+        if not self.reserve:
+            return []
+        out = []
+        for b in self.buckets:
+            n = len(b.pattern.slots)
+            for kind, options in (("staff", b.leads), ("room", b.rooms)):
+                out += [self.reserve[(kind, k)] * n * v for k, v in options.items()
+                        if self.reserve.get((kind, k))]
+        return out
 
     def _unprescribed(self) -> LinearExpr:
         out = []
@@ -275,7 +404,8 @@ class PatternModel:
 
     def _own_therapist(self) -> LinearExpr:
         m = self.model
-        therapist = {p.id: p.primary_therapist for p in self.plan.patients if p.primary_therapist}
+        therapist = {p.id: p.primary_therapist for p in self.plan.patients
+                     if p.primary_therapist and p.id not in self.fixed.sees_therapist}
         sees: dict[str, list[IntVar]] = defaultdict(list)
         with_therapist: dict[tuple[int, str], list[IntVar]] = defaultdict(list)
         for i, b in enumerate(self.buckets):
@@ -295,7 +425,10 @@ class PatternModel:
             # They all join that therapist's one section of the pattern.
             m.add(LinearExpr.sum(vars_) <= self.plan.groups[self.buckets[i].pattern.part].group.max_size)
         misses = []
+        everyone = len(self.parts) == len(self.plan.groups)
         for pid in sorted(therapist):
+            if not everyone and not sees[pid]:
+                continue  # decided elsewhere: a constant here
             miss = m.new_bool_var("")
             m.add_bool_or(sees[pid] + [miss])
             misses.append(miss)
@@ -304,17 +437,20 @@ class PatternModel:
     def _gaps(self) -> LinearExpr:
         m = self.model
         gaps = []
+        fixed = self.fixed.patient_busy
         for p in self.plan.patients:
             by_day: dict[int, list[int]] = defaultdict(list)
             for t in self.plan.patient_slots[p.id]:
                 by_day[self.slot_day[t]].append(t)
             for day_slots in by_day.values():
                 busy = [self.patient_at.get((p.id, t), []) for t in sorted(day_slots)]
-                if len(day_slots) < 3 or sum(1 for b in busy if b) < 2:
+                taken = [(p.id, t) in fixed for t in sorted(day_slots)]
+                if len(day_slots) < 3 or not any(busy) \
+                        or sum(1 for b, f in zip(busy, taken) if b or f) < 2:
                     continue
                 starts, before = [], 0
-                for vars_ in busy:
-                    now = LinearExpr.sum(vars_)
+                for vars_, f in zip(busy, taken):
+                    now = LinearExpr.sum(vars_) + int(f)
                     start = m.new_bool_var("")
                     m.add(start >= now - before)
                     starts.append(start)
@@ -332,7 +468,7 @@ class PatternModel:
             cap = roster.staff_capacity(s)
             if cap == 0:
                 continue
-            led = LinearExpr.sum(self.staff_week.get(s.id, []))
+            led = LinearExpr.sum(self.staff_week.get(s.id, [])) + self.fixed.staff_week[s.id]
             u = m.new_int_var(0, 100, "")
             m.add(cap * u <= 100 * led)
             m.add(100 * led <= cap * u + cap - 1)

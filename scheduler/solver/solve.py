@@ -23,6 +23,7 @@ from .objective import Objective
 from .patterns import PatternModel
 from .plan import Plan, make_plan
 from .split import SectionDraft, bucket_values, meetings_from, split_bucket
+from .stepwise import STEP_GAP, Stepwise
 from .variables import Variables
 
 # Sections considered beyond the fewest that could seat every eligible patient.
@@ -121,9 +122,14 @@ def solve(roster: Roster, options: SolveOptions | None = None,
 def _complete(plan: Plan, exact: bool, options, progress, clock, stats) -> SolveResult:
     """A week that satisfies every hard rule."""
     share = PATTERN_SHARE_EXACT if exact else PATTERN_SHARE_LARGE
-    warm, interrupted = _pattern_week(plan, options, progress, clock, share, stats)
+    warm, interrupted = _pattern_week(plan, options, progress, clock, share, stats,
+                                      polish=not exact)
     if exact and not interrupted:
-        result = _exact_week(plan, options, progress, clock, warm, stats)
+        try:
+            result = _exact_week(plan, options, progress, clock, warm, stats)
+        except KeyboardInterrupt:  # while the exact model was being built: keep the first week
+            result = _result_from_drafts(plan.roster, warm, stats, True) if warm is not None \
+                else SolveResult("interrupted", None, stats)
     elif warm is not None:
         result = _result_from_drafts(plan.roster, warm, stats, interrupted)
     else:
@@ -208,8 +214,66 @@ def estimated_variables(plan: Plan) -> int:
     return total
 
 
-def _pattern_week(plan, options, progress, clock, share, stats):
-    """Stage 1 and 2: a week from time patterns; None when none was found in time.
+def _pattern_week(plan, options, progress, clock, share, stats, polish: bool = True):
+    """A week from time patterns; None when none was found in time.
+
+    First the stepwise solver (stepwise.py): one group part at a time, then repairs,
+    then, with polish, each part again for the soft rules. Should it not reach a
+    complete week, the pattern model over all parts at once tries for the rest of
+    the budget.
+    """
+    budget_end = clock.started + share * (clock.deadline - clock.started)
+    drafts, interrupted = _stepwise_week(plan, options, progress, clock, budget_end, stats, polish)
+    if drafts is not None or interrupted or time.perf_counter() >= budget_end - 0.5:
+        return drafts, interrupted
+    return _whole_pattern_week(plan, options, progress, clock, budget_end, stats)
+
+
+def _stepwise_week(plan, options, progress, clock, budget_end, stats, polish):
+    """The stepwise solver's week (None when it is not complete by budget_end)."""
+    if plan.unplaceable:
+        return None, False  # someone can never be placed: no complete week exists
+    progress(Progress("build", clock.elapsed(), message="placing the groups one at a time"))
+    state = {"solutions": 0, "score": None, "shown": 0.0}
+
+    def tick(message: str) -> None:
+        now = clock.elapsed()
+        if message and now - state["shown"] >= PHASE_MESSAGE_EVERY:
+            state["shown"] = now
+            progress(Progress("build", now, message=message))
+        progress(Progress("tick", now, state["solutions"], state["score"]))
+
+    def search(model, limit, work):
+        status, solver, interrupted, _ = _search(
+            model, replace(options, workers=1), limit, lambda _p: tick(""), clock, step=work)
+        return status, solver, interrupted
+
+    steps = Stepwise(plan, search, budget_end, tick, seed=options.seed)
+    complete = False
+    try:
+        steps.place()
+        complete = steps.repair()
+        if complete:
+            state["solutions"] = 1
+            stats["first_schedule_seconds"] = round(clock.elapsed(), 3)
+            state["score"] = measure(plan.roster, steps.schedule()).objective
+            progress(Progress("solution", clock.elapsed(), 1, state["score"]))
+            if polish:
+                tick("improving the week group by group")
+                steps.polish()
+    except KeyboardInterrupt:
+        steps.interrupted = True
+    stats["stepwise"] = {"steps": steps.stats.steps, "repairs": steps.stats.repairs,
+                         "polished": steps.stats.polished, "complete": complete}
+    return (steps.drafts() if complete else None), steps.interrupted
+
+
+# Seconds between two phase messages of the stepwise solver (the live line shows the rest).
+PHASE_MESSAGE_EVERY = 5.0
+
+
+def _whole_pattern_week(plan, options, progress, clock, budget_end, stats):
+    """Stage 1 over every part at once, then its split (the fallback of the stepwise solver).
 
     Phase A stops a few seconds after stage 1's first solution and splits it, so a
     valid week exists early; phase B restarts from it and uses the rest of the budget.
@@ -219,7 +283,6 @@ def _pattern_week(plan, options, progress, clock, share, stats):
     stage1 = PatternModel(plan)
     stats["pattern_build_seconds"] = round(time.perf_counter() - started, 3)
     stats["pattern_variables"] = len(stage1.model.proto.variables)
-    budget_end = clock.started + share * (clock.deadline - clock.started)
     best, best_points = None, None
     for phase in ("first", "improve"):
         drafts, values, interrupted = _pattern_phase(stage1, plan, options, progress, clock,
@@ -259,7 +322,7 @@ def _pattern_phase(stage1, plan, options, progress, clock, budget_end, phase, st
             return drafts, (stage1, solver), interrupted
         if interrupted or clock.left() <= 0:
             return None, None, interrupted
-        _forbid(stage1, failed)
+        stage1.forbid(failed.bucket, failed.members, len(failed.leads))
     return None, None, interrupted
 
 
@@ -278,16 +341,6 @@ def _hint_stage1(stage1: PatternModel, values) -> None:
 
 
 MAX_SPLIT_RETRIES = 20
-
-
-def _forbid(stage1: PatternModel, value) -> None:
-    """No more this bucket's members with this many sections: they could not be divided."""
-    m = stage1.model
-    same_count = m.new_bool_var("")
-    count = len(value.leads)
-    m.add(value.bucket.sections == count).only_enforce_if(same_count)
-    m.add(value.bucket.sections != count).only_enforce_if(~same_count)
-    m.add_bool_or([~value.bucket.members[pid] for pid in value.members] + [~same_count])
 
 
 def _result_from_drafts(roster: Roster, drafts, stats, interrupted) -> SolveResult:
@@ -374,10 +427,13 @@ def _solve_plan(plan: Plan, options: SolveOptions, progress: ProgressFn, clock: 
 
 
 def _search(model, options: SolveOptions, time_limit: float, progress: ProgressFn, clock,
-            settle: float | None = None):
+            settle: float | None = None, step: float | None = None):
     """Run CP-SAT on a model with live progress; Ctrl-C stops it and keeps what was found.
 
     settle: stop this many seconds after the first solution (a quick first answer).
+    step: the deterministic work for one small model of the stepwise solver: a fixed
+    amount of work, not of seconds, so that with one worker the same roster and seed
+    give the same week.
     """
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, time_limit)
@@ -387,6 +443,12 @@ def _search(model, options: SolveOptions, time_limit: float, progress: ProgressF
     # one light round reaches the first schedule 2-3x sooner and proves optimality sooner.
     solver.parameters.cp_model_probing_level = 1
     solver.parameters.max_presolve_iterations = 1
+    if step is not None:
+        solver.parameters.max_deterministic_time = step
+        # Measured on 300 patients: the full linear relaxation proves these assignment-like
+        # steps optimal several times sooner; half a point of gap is not worth more search.
+        solver.parameters.linearization_level = 2
+        solver.parameters.absolute_gap_limit = STEP_GAP
     # Ctrl-C is handled here (stop_search from the main thread); CP-SAT's own
     # handler aborts the process when the search runs in a worker thread.
     solver.parameters.catch_sigint_signal = False

@@ -71,6 +71,10 @@ def meetings_from(roster: Roster, drafts: list[SectionDraft]) -> list[Meeting]:
     return meetings
 
 
+# Deterministic-time budget of one split search (a fraction of a second of work).
+SPLIT_WORK = 0.3
+
+
 @dataclass
 class BucketValue:
     bucket: Bucket
@@ -101,6 +105,8 @@ def split_bucket(plan: Plan, value: BucketValue, time_limit: float = 5.0) -> lis
     patients = roster.patient_by_id
     rooms = roster.room_by_name
     n = len(value.leads)
+    if n == 1:
+        return _one_section(plan, value)
     m = cp_model.CpModel()
     x = {(pid, k): m.new_bool_var("") for pid in value.members for k in range(n)}
     room_of = {(k, j): m.new_bool_var("") for k in range(n) for j in range(n)}
@@ -140,6 +146,8 @@ def split_bucket(plan: Plan, value: BucketValue, time_limit: float = 5.0) -> lis
         m.minimize(LinearExpr.sum([w * v for w, v in soft]))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit
+    # Work, not seconds, ends a search that is not proven: the same roster splits the same way.
+    solver.parameters.max_deterministic_time = SPLIT_WORK
     solver.parameters.num_workers = 1
     status = solver.solve(m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -151,6 +159,26 @@ def split_bucket(plan: Plan, value: BucketValue, time_limit: float = 5.0) -> lis
         members = tuple(sorted(pid for pid in value.members if solver.boolean_value(x[pid, k])))
         drafts.append(SectionDraft(g.name, slots, (room,) * len(slots), sid, members))
     return drafts
+
+
+def _one_section(plan: Plan, value: BucketValue) -> list[SectionDraft] | None:
+    """The bucket's members as its only section, when that obeys the section rules."""
+    roster = plan.roster
+    g = plan.groups[value.bucket.pattern.part].group
+    room = roster.room_by_name[value.rooms[0]]
+    members = set(value.members)
+    patients = roster.patient_by_id
+    fits = (
+        g.min_size <= len(members) <= min(g.max_size, room.capacity)
+        and all(patients[pid].needs - g.room_needs <= room.features for pid in members)
+        and (not g.is_peer or bool(members & plan.role_models))
+        and not any(a in members and b in members for a, b in roster.keep_apart_pairs())
+    )
+    if not fits:
+        return None
+    slots = value.bucket.pattern.slots
+    return [SectionDraft(g.name, slots, (room.name,) * len(slots), value.leads[0],
+                         tuple(sorted(members)))]
 
 
 def _peer_mix(m, roster, plan, value, x, k, newcomers, size, models) -> list:

@@ -1,0 +1,384 @@
+"""A first week for large rosters, a few group parts at a time.
+
+The pattern model over every group at once (patterns.py) needs minutes to find any
+week beyond about 150 patients: facilitators, rooms and hundreds of patients all
+interlock. Here the same model is solved for one group part at a time, with
+everything the other parts already hold as constants (patterns.Fixed), so each
+model is small:
+
+1. **Place**: parts in order of contention (the scarcest facilitator skill first,
+   electives last). A missed group or minutes below Min hours are priced, not
+   forbidden, so a part that cannot seat everyone still gets placed.
+2. **Repair**: while someone misses a group or hours, re-decide the part they miss
+   together with another part of their week, so both can move.
+3. **Polish**: with every hard rule holding, re-decide each part in turn for the
+   soft rules (its current sections are the starting point, so it never gets worse).
+
+Every step's buckets are divided into sections at once (split.py), so the week
+held between steps is always concrete sections.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Callable
+
+from ortools.sat.python import cp_model
+
+from ..solution import Schedule
+from .constraints import LOST_WEIGHTS
+from .patterns import Fixed, PatternModel
+from .plan import Plan
+from .split import SectionDraft, bucket_values, meetings_from, split_bucket
+
+# Search: (model, time limit in seconds, deterministic work) -> (status, solver, interrupted).
+Search = Callable[[cp_model.CpModel, float, float], tuple]
+
+# Deterministic-time budget of one step's search per STEP_SIZE variables (one to two
+# seconds here); with one worker the same roster and seed then give the same week.
+STEP_WORK = 1.0
+STEP_SIZE = 5000
+# A step stops once proven within this many hundredths of a point of its best.
+STEP_GAP = 2000
+SPLIT_RETRIES = 5
+# Repairs in a row that did not help before whole group parts are re-decided, and
+# before the repair gives up.
+WHOLE_PARTS_AFTER = 3
+GIVE_UP_AFTER = 12
+# Hundredths of a point per meeting when later parts need all of a skill's or feature's supply.
+RESERVE_PRICE = 2000
+
+
+@dataclass
+class StepStats:
+    steps: int = 0
+    repairs: int = 0
+    polished: int = 0
+    first_complete: float | None = None  # seconds after start
+
+
+class Stepwise:
+    """Builds and keeps the week as SectionDrafts per group part."""
+
+    def __init__(self, plan: Plan, search: Search, deadline: float,
+                 tick: Callable[[str], None] | None = None, seed: int = 0):
+        self.plan = plan
+        self.search = search
+        self.deadline = deadline
+        self.tick = tick or (lambda _m: None)
+        self.rng = random.Random(seed)
+        self.week: dict[int, list[SectionDraft]] = {}
+        self.stats = StepStats()
+        self.interrupted = False
+        self.started = time.perf_counter()
+        self.day_of = {s.index: s.day for s in plan.slots}
+        self.minutes_of = {s.index: s.minutes for s in plan.slots}
+        self.part_of = {(gp.group.name, p.id): i for i, gp in enumerate(plan.groups)
+                        for p in gp.pool}
+
+    # --- the three phases -------------------------------------------------------------------
+
+    def place(self) -> None:
+        """Phase 1: every part once; next always the part whose staff or rooms are now most
+        contended (electives last)."""
+        left = self.order()
+        total = len(left)
+        while left and not self._out_of_time():
+            needs = self._needs(left)
+            part = max(left, key=lambda q: (q in needs, max(
+                (p for p, _u in needs.get(q, {}).values()), default=0), -left.index(q)))
+            left.remove(part)
+            self.tick(f"placing {self.plan.groups[part].group.name} "
+                      f"({total - len(left)} of {total})")
+            self.decide({part}, relax=True, lean=True, reserve=self.reserve(left))
+
+    def repair(self) -> bool:
+        """Phase 2: re-decide parts with something missing until nothing is; True when done."""
+        stuck = 0
+        while not self._out_of_time():
+            missing = self.missing()
+            if not missing:
+                if self.stats.first_complete is None:
+                    self.stats.first_complete = time.perf_counter() - self.started
+                return True
+            self.tick(f"repairing the week: {len(missing)} place(s) still missing")
+            step = self._neighbourhood(missing, widen=stuck)
+            if step is None:
+                return False
+            parts, freed, extra = step
+            before = self.lost()
+            self.decide(parts, relax=True, lean=True, freed=freed, extra=extra)
+            self.stats.repairs += 1
+            stuck = 0 if self.lost() < before else stuck + 1
+            if stuck >= GIVE_UP_AFTER:
+                return False  # likely no complete week at all: the exact model can tell
+        return False
+
+    def polish(self) -> None:
+        """Phase 3: each part again under every hard rule, for the soft rules."""
+        for part in self.order():
+            if self._out_of_time():
+                return
+            if part in self.week:
+                self.decide({part}, relax=False)
+                self.stats.polished += 1
+
+    # --- one step -----------------------------------------------------------------------------
+
+    def decide(self, parts: set[int], relax: bool, lean: bool = False,
+               reserve: dict | None = None, freed: dict[int, list[SectionDraft]] | None = None,
+               extra: dict[int, set[str]] | None = None) -> bool:
+        """Re-decide these parts with the rest of the week fixed; True when they changed.
+
+        freed: for some of the parts, only these of their sections are re-decided (the
+        others stay); extra: patients of such a part who are in none of its sections yet.
+        The current sections are the search's starting point (and their patterns are
+        always candidates), so a step never makes them worse.
+        """
+        freed = freed or {}
+        moving = {p: (freed[p] if p in freed else self.week.get(p, [])) for p in parts}
+        kept = [d for p, ds in self.week.items() for d in ds
+                if p not in parts or (p in freed and d not in freed[p])]
+        pools = {p: {pid for d in moving[p] for pid in d.members} | (extra or {}).get(p, set())
+                 for p in freed}
+        caps = {p: len(moving[p]) + 1 for p in freed}
+        include = {p: sorted({d.slots for d in moving[p]}) for p in parts}
+        model = PatternModel(self.plan, parts, self._fixed_from(kept), relax=relax,
+                             include=include, lean=lean, reserve=reserve, pools=pools, caps=caps)
+        self._hint(model, moving)
+        self.stats.steps += 1
+        work = STEP_WORK * max(1.0, len(model.model.proto.variables) / STEP_SIZE)
+        for _ in range(SPLIT_RETRIES):
+            left = self.deadline - time.perf_counter()
+            if left <= 0.05:
+                return False
+            status, solver, interrupted = self.search(model.model, left, work)
+            self.interrupted |= interrupted
+            if status == cp_model.UNKNOWN and not interrupted:
+                work *= 2  # nothing found yet: a big part needs more work
+                continue
+            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                return False
+            drafts, failed = [], None
+            for value in bucket_values(model, solver):
+                sections = split_bucket(self.plan, value, time_limit=min(2.0, max(0.1, left)))
+                if sections is None:
+                    failed = value
+                    break
+                drafts += sections
+            if failed is None:
+                week: dict[int, list[SectionDraft]] = defaultdict(list)
+                for d in kept + drafts:
+                    week[self.part_of[(d.group, d.members[0])]].append(d)
+                self.week = dict(week)  # one assignment: Ctrl-C never leaves half a step
+                return True
+            if interrupted:
+                return False
+            model.forbid(failed.bucket, failed.members, len(failed.leads))
+        return False
+
+    def fixed(self) -> Fixed:
+        """What the whole week holds."""
+        return self._fixed_from([d for ds in self.week.values() for d in ds])
+
+    def _fixed_from(self, drafts: list[SectionDraft]) -> Fixed:
+        fixed = Fixed()
+        therapist = {p.id: p.primary_therapist for p in self.plan.patients}
+        groups = self.plan.roster.group_by_name
+        for d in drafts:
+            for t, room in zip(d.slots, d.rooms):
+                day = self.day_of[t]
+                fixed.staff_busy.add((d.facilitator, t))
+                fixed.staff_day[(d.facilitator, day)] += 1
+                fixed.staff_week[d.facilitator] += 1
+                fixed.room_busy.add((room, t))
+                for pid in d.members:
+                    fixed.patient_busy.add((pid, t))
+                    fixed.patient_day[(pid, day)] += 1
+                    fixed.patient_minutes[pid] += self.minutes_of[t]
+            if not groups[d.group].is_peer:
+                fixed.sees_therapist.update(pid for pid in d.members
+                                            if therapist.get(pid) == d.facilitator)
+        return fixed
+
+    def reserve(self, later: list[int]) -> dict[tuple[str, str], int]:
+        """What leading a meeting costs each staff member, and hosting one each room with
+        special features, by how much the parts still to place need them (see _needs)."""
+        cost: Counter = Counter()
+        for need in self._needs(later).values():
+            for kind, (pressure, usable) in need.items():
+                for name, u in usable.items():
+                    if u:
+                        cost[(kind, name)] += RESERVE_PRICE * pressure
+        return {k: round(v) for k, v in cost.items() if round(v) > 0}
+
+    def _needs(self, parts) -> dict[int, dict[str, tuple[float, dict[str, int]]]]:
+        """Per part: for "staff" (and "room" if it needs room features), its meetings over
+        what its qualified staff (its rooms) can still give at its times, and who gives it."""
+        plan, roster = self.plan, self.plan.roster
+        fixed = self.fixed()
+        left = {s.id: max(0, roster.staff_capacity(s) - fixed.staff_week[s.id])
+                for s in roster.staff}
+        staff_free = {sid: {t for t in ts if (sid, t) not in fixed.staff_busy}
+                      for sid, ts in plan.staff_slots.items()}
+        room_free = {name: {t for t in ts if (name, t) not in fixed.room_busy}
+                     for name, ts in plan.room_slots.items()}
+        out = {}
+        for q in parts:
+            gp = plan.groups[q]
+            meetings = math.ceil(len(gp.must) / gp.group.max_size) * gp.group.sessions
+            if not meetings:
+                continue
+            slots = set(gp.slots)
+            usable = {s.id: min(left[s.id], len(slots & staff_free[s.id])) for s in gp.staff}
+            out[q] = {"staff": (meetings / max(1, sum(usable.values())), usable)}
+            if gp.group.room_needs:
+                usable = {r.name: len(slots & room_free[r.name]) for r in gp.rooms}
+                out[q]["room"] = (meetings / max(1, sum(usable.values())), usable)
+        return out
+
+    def _hint(self, model: PatternModel, moving: dict[int, list[SectionDraft]]) -> None:
+        """Start from the sections being re-decided."""
+        by_pattern: dict[tuple[int, tuple[int, ...]], list[SectionDraft]] = defaultdict(list)
+        for part, drafts in moving.items():
+            for d in drafts:
+                by_pattern[(part, d.slots)].append(d)
+        if not by_pattern:
+            return
+        m = model.model
+        for b in model.buckets:
+            drafts = by_pattern.get((b.pattern.part, b.pattern.slots), [])
+            members = {pid for d in drafts for pid in d.members}
+            leads = {d.facilitator for d in drafts}
+            rooms = {d.rooms[0] for d in drafts}
+            m.add_hint(b.sections, len(drafts))
+            for pid, var in b.members.items():
+                m.add_hint(var, pid in members)
+            for sid, var in b.leads.items():
+                m.add_hint(var, sid in leads)
+            for name, var in b.rooms.items():
+                m.add_hint(var, name in rooms)
+        for (part, pid), var in model.missed.items():
+            m.add_hint(var, not any(pid in d.members for d in moving.get(part, [])))
+
+    # --- what is missing ----------------------------------------------------------------------
+
+    def missing(self) -> list[tuple[str, int | None]]:
+        """(patient, part) for each missed group; (patient, None) for each patient short of hours."""
+        placed = {(pid, part) for part, drafts in self.week.items()
+                  for d in drafts for pid in d.members}
+        out = []
+        for part, gp in enumerate(self.plan.groups):
+            out += [(pid, part) for pid in sorted(gp.must) if (pid, part) not in placed]
+        minutes = self._minutes()
+        programs = self.plan.roster.program_by_name
+        out += [(p.id, None) for p in self.plan.patients
+                if minutes[p.id] < programs[p.program].min_minutes]
+        return out
+
+    def lost(self) -> int:
+        """What is missing, in the best-effort prices (LOST_WEIGHTS)."""
+        minutes = self._minutes()
+        programs = self.plan.roster.program_by_name
+        short = sum(max(0, programs[p.program].min_minutes - minutes[p.id])
+                    for p in self.plan.patients)
+        missed = sum(1 for _pid, part in self.missing() if part is not None)
+        return missed * LOST_WEIGHTS["missed_group"] + short * LOST_WEIGHTS["short_minutes"]
+
+    def _minutes(self) -> Counter:
+        minutes: Counter = Counter()
+        for drafts in self.week.values():
+            for d in drafts:
+                for pid in d.members:
+                    minutes[pid] += sum(self.minutes_of[t] for t in d.slots)
+        return minutes
+
+    def _neighbourhood(self, missing, widen: int):
+        """Sections to re-decide for one thing missing: the part someone misses (or an
+        elective, for short hours) and sections in its way: others of that patient, or
+        ones using the part's staff and rooms at times the patient could come.
+
+        widen: how many repairs in a row did not help; each frees more sections.
+        Returns (parts, freed sections per part, patients to add per part), or None when
+        nothing could help (no group could give a patient short of hours more).
+        """
+        pid, part = missing[self.rng.randrange(len(missing))]
+        theirs = {p for p, drafts in self.week.items() for d in drafts if pid in d.members}
+        if part is None:
+            # Short of hours: another group, or longer slots for a group they are in.
+            options = sorted({self.part_of[(gp.group.name, pid)] for gp in self.plan.groups
+                              if (gp.group.name, pid) in self.part_of} - theirs)
+            if not options or (theirs and self.rng.random() < 0.5):
+                options = sorted(theirs)
+            if not options:
+                return None  # no group could give this patient more hours
+            part = self.rng.choice(options)
+        gp = self.plan.groups[part]
+        staff, rooms = {s.id for s in gp.staff}, {r.name for r in gp.rooms}
+        could = set(self.plan.patient_slots[pid]) & set(gp.slots)
+        own, rivals = [], []
+        for q in sorted(self.week):
+            if q == part:
+                continue
+            for d in self.week[q]:
+                if pid in d.members:
+                    own.append((q, d))
+                elif (d.facilitator in staff or set(d.rooms) & rooms) and could & set(d.slots):
+                    rivals.append((q, d))
+        self.rng.shuffle(own)
+        self.rng.shuffle(rivals)
+        n = 2 + 2 * min(widen, 4)
+        chosen = own[:max(1, n // 2)] + rivals[:n]
+        freed: dict[int, list[SectionDraft]] = defaultdict(list)
+        for q, d in chosen[:n]:
+            freed[q].append(d)
+        mine = list(self.week.get(part, []))
+        self.rng.shuffle(mine)
+        freed[part] = mine[:1 + min(widen, 4)]
+        extra = {part: {p for p, q in missing if q == part}}
+        if widen >= WHOLE_PARTS_AFTER:
+            # Sections alone did not help: whole parts (the patient's and the missed one) move.
+            whole = {part} | {q for q, _d in own[:2]}
+            return set(freed) | whole, {q: ds for q, ds in freed.items() if q not in whole}, {}
+        return set(freed), dict(freed), extra
+
+    # --- order and time -----------------------------------------------------------------------
+
+    def order(self) -> list[int]:
+        """Parts that must seat patients first, scarcest facilitator skill first; then electives."""
+        plan = self.plan
+        demand: dict[int, int] = {}
+        by_skill: dict[str, int] = Counter()
+        supply: dict[str, int] = Counter()
+        for i, gp in enumerate(plan.groups):
+            g = gp.group
+            demand[i] = math.ceil(len(gp.must) / g.max_size) * g.sessions
+            by_skill[g.skill] += demand[i]
+        roster = plan.roster
+        for s in roster.staff:
+            for skill in s.skills:
+                supply[skill] += roster.staff_capacity(s)
+        pressure = {skill: by_skill[skill] / max(1, supply[skill]) for skill in by_skill}
+
+        def rank(i: int) -> tuple:
+            gp = plan.groups[i]
+            return (not gp.must, -pressure[gp.group.skill], -demand[i], i)
+
+        return sorted((i for i, gp in enumerate(plan.groups) if gp.sections > 0), key=rank)
+
+    def _out_of_time(self) -> bool:
+        return self.interrupted or time.perf_counter() >= self.deadline - 0.05
+
+    # --- results ------------------------------------------------------------------------------
+
+    def drafts(self) -> list[SectionDraft]:
+        return [d for part in sorted(self.week) for d in self.week[part]]
+
+    def schedule(self) -> Schedule:
+        roster = self.plan.roster
+        return Schedule("feasible", meetings_from(roster, self.drafts()),
+                        week_of=roster.settings.week_of, center=roster.settings.center)
