@@ -55,6 +55,14 @@ def run_one(patients: int, seed: int, workers: int) -> dict:
     started = time.perf_counter()
     result = solve(roster, SolveOptions(time_limit=limit, workers=workers, seed=seed), progress)
     wall = time.perf_counter() - started
+    peak_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # before printing
+    print_seconds = None
+    if result.schedule is not None:
+        from scheduler.output import write_outputs
+        with tempfile.TemporaryDirectory() as tmp:
+            started = time.perf_counter()
+            write_outputs(roster, result.schedule, Path(tmp) / "out", pdf=True)
+            print_seconds = round(time.perf_counter() - started, 1)
     stats = result.stats
     schedule = result.schedule
     build = stats.get("pattern_build_seconds", 0) + stats.get("build_seconds", 0)
@@ -70,20 +78,21 @@ def run_one(patients: int, seed: int, workers: int) -> dict:
         "gap": schedule.gap if schedule else None,
         "sections": len(schedule.sections) if schedule else None,
         "wall_seconds": round(wall, 1),
+        "print_seconds": print_seconds,
         "exact_model": stats.get("exact_model"),
-        "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "peak_mb": peak_mb,
     }
 
 
 def table(rows: list[dict], cores: int) -> str:
     lines = [
         "| Patients / staff / rooms | Days × slots | Limit (s) | Model build (s) | First valid week (s) "
-        "| Final score | Bound | Gap | Wall (s) | Build share | Peak memory (MB) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| Final score | Bound | Gap | Wall (s) | Build share | Peak memory (MB) | Printing (s) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         if "error" in r:
-            lines.append(f"| {r['patients']} | | | | failed: {r['error']} | | | | | | |")
+            lines.append(f"| {r['patients']} | | | | failed: {r['error']} | | | | | | | |")
             continue
         first = "none found" if r["first_valid_seconds"] is None else f"{r['first_valid_seconds']:.1f}"
         gap = "" if r["gap"] is None else f"{100 * r['gap']:.0f} %"
@@ -93,7 +102,8 @@ def table(rows: list[dict], cores: int) -> str:
         lines.append(
             f"| {r['patients']} / {r['staff']} / {r['rooms']} | {r['days']} × {r['slots'] // r['days']} "
             f"| {r['time_limit']} | {r['build_seconds']:.1f} | {first} | {score} | {bound} | {gap} "
-            f"| {r['wall_seconds']:.0f} | {share} | {r['peak_mb']} |"
+            f"| {r['wall_seconds']:.0f} | {share} | {r['peak_mb']} "
+            f"| {'' if r.get('print_seconds') is None else r['print_seconds']} |"
         )
     return "\n".join(lines)
 

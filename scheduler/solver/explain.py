@@ -276,6 +276,8 @@ def _core(em: ExplainModel, assumed: list[int], deadline: float,
     em.model.add_assumptions([em.literals[i] for i in assumed])
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
+    # Ctrl-C must reach Python (and keep the best week), not CP-SAT's own handler.
+    solver.parameters.catch_sigint_signal = False
     left = deadline - time.perf_counter()
     solver.parameters.max_time_in_seconds = max(0.1, left if first else min(CHECK_SECONDS, left))
     if solver.solve(em.model) != cp_model.INFEASIBLE:

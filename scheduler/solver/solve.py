@@ -263,10 +263,17 @@ def _stepwise_week(plan, options, progress, clock, budget_end, stats, polish):
                 steps.polish()
     except KeyboardInterrupt:
         steps.interrupted = True
+    # Each polished step is another complete week.
+    stats["solutions"] = (1 + steps.stats.polished) if complete else 0
     stats["stepwise"] = {"steps": steps.stats.steps, "repairs": steps.stats.repairs,
                          "polished": steps.stats.polished, "complete": complete}
+    stats["pattern_build_seconds"] = round(steps.stats.build_seconds, 3)
     return (steps.drafts() if complete else None), steps.interrupted
 
+
+# With one worker, the deterministic work a search may do per second of the time limit
+# (measured: about 2 s of wall time per unit of work here, so it ends before the limit).
+DETERMINISTIC_SHARE = 0.15
 
 # Seconds between two phase messages of the stepwise solver (the live line shows the rest).
 PHASE_MESSAGE_EVERY = 5.0
@@ -281,7 +288,8 @@ def _whole_pattern_week(plan, options, progress, clock, budget_end, stats):
     progress(Progress("build", clock.elapsed(), message="finding a first week"))
     started = time.perf_counter()
     stage1 = PatternModel(plan)
-    stats["pattern_build_seconds"] = round(time.perf_counter() - started, 3)
+    stats["pattern_build_seconds"] = round(stats.get("pattern_build_seconds", 0)
+                                           + time.perf_counter() - started, 3)
     stats["pattern_variables"] = len(stage1.model.proto.variables)
     best, best_points = None, None
     for phase in ("first", "improve"):
@@ -449,6 +457,10 @@ def _search(model, options: SolveOptions, time_limit: float, progress: ProgressF
         # steps optimal several times sooner; half a point of gap is not worth more search.
         solver.parameters.linearization_level = 2
         solver.parameters.absolute_gap_limit = STEP_GAP
+    elif solver.parameters.num_workers == 1:
+        # Reproducible: one worker stops after a fixed amount of work, which on this
+        # machine size ends well before the time limit does.
+        solver.parameters.max_deterministic_time = DETERMINISTIC_SHARE * options.time_limit
     # Ctrl-C is handled here (stop_search from the main thread); CP-SAT's own
     # handler aborts the process when the search runs in a worker thread.
     solver.parameters.catch_sigint_signal = False
@@ -530,6 +542,8 @@ def complete_hint(model: cp_model.CpModel, time_limit: float) -> bool:
     solver = cp_model.CpSolver()
     solver.parameters.fix_variables_to_their_hinted_value = True
     solver.parameters.num_workers = 1
+    # Ctrl-C must reach Python (and keep the best week), not CP-SAT's own handler.
+    solver.parameters.catch_sigint_signal = False
     solver.parameters.max_time_in_seconds = max(0.1, time_limit)
     if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return False

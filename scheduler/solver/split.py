@@ -149,6 +149,8 @@ def split_bucket(plan: Plan, value: BucketValue, time_limit: float = 5.0) -> lis
     # Work, not seconds, ends a search that is not proven: the same roster splits the same way.
     solver.parameters.max_deterministic_time = SPLIT_WORK
     solver.parameters.num_workers = 1
+    # Ctrl-C must reach Python (and keep the best week), not CP-SAT's own handler.
+    solver.parameters.catch_sigint_signal = False
     status = solver.solve(m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None

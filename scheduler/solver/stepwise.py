@@ -42,8 +42,11 @@ Search = Callable[[cp_model.CpModel, float, float], tuple]
 # seconds here); with one worker the same roster and seed then give the same week.
 STEP_WORK = 1.0
 STEP_SIZE = 5000
-# A step stops once proven within this many hundredths of a point of its best.
-STEP_GAP = 2000
+# A polish step starts from a complete week and only improves it: less work suffices.
+POLISH_WORK = 0.5
+# A step stops once proven within this many hundredths of a point of its best
+# (a missed place costs 100,000).
+STEP_GAP = 5000
 SPLIT_RETRIES = 5
 # Repairs in a row that did not help before whole group parts are re-decided, and
 # before the repair gives up.
@@ -57,7 +60,8 @@ RESERVE_PRICE = 2000
 class StepStats:
     steps: int = 0
     repairs: int = 0
-    polished: int = 0
+    polished: int = 0  # polish steps that changed the week
+    build_seconds: float = 0.0  # spent building the steps' models
     first_complete: float | None = None  # seconds after start
 
 
@@ -123,15 +127,14 @@ class Stepwise:
         for part in self.order():
             if self._out_of_time():
                 return
-            if part in self.week:
-                self.decide({part}, relax=False)
+            if part in self.week and self.decide({part}, relax=False, work=POLISH_WORK):
                 self.stats.polished += 1
 
     # --- one step -----------------------------------------------------------------------------
 
     def decide(self, parts: set[int], relax: bool, lean: bool = False,
                reserve: dict | None = None, freed: dict[int, list[SectionDraft]] | None = None,
-               extra: dict[int, set[str]] | None = None) -> bool:
+               extra: dict[int, set[str]] | None = None, work: float = STEP_WORK) -> bool:
         """Re-decide these parts with the rest of the week fixed; True when they changed.
 
         freed: for some of the parts, only these of their sections are re-decided (the
@@ -147,11 +150,13 @@ class Stepwise:
                  for p in freed}
         caps = {p: len(moving[p]) + 1 for p in freed}
         include = {p: sorted({d.slots for d in moving[p]}) for p in parts}
+        started = time.perf_counter()
         model = PatternModel(self.plan, parts, self._fixed_from(kept), relax=relax,
                              include=include, lean=lean, reserve=reserve, pools=pools, caps=caps)
         self._hint(model, moving)
+        self.stats.build_seconds += time.perf_counter() - started
         self.stats.steps += 1
-        work = STEP_WORK * max(1.0, len(model.model.proto.variables) / STEP_SIZE)
+        work = work * max(1.0, len(model.model.proto.variables) / STEP_SIZE)
         for _ in range(SPLIT_RETRIES):
             left = self.deadline - time.perf_counter()
             if left <= 0.05:
