@@ -158,6 +158,7 @@ class PatternModel:
         self.plan = plan
         self.model = CpModel()
         self.parts = set(range(len(plan.groups))) if parts is None else set(parts)
+        self.everyone = len(self.parts) == len(plan.groups)  # else the rest is in fixed
         self.fixed = fixed or Fixed()
         self.relax = relax
         self.lost: list[tuple[int, LinearExpr]] = []  # (weight, units) when relaxed
@@ -274,9 +275,8 @@ class PatternModel:
             if len(vars_) > 1:
                 m.add_at_most_one(vars_)
         programs = plan.roster.program_by_name
-        everyone = len(self.parts) == len(plan.groups)
         for p in plan.patients:
-            if not everyone and not minutes[p.id]:
+            if not self.everyone and not minutes[p.id]:
                 continue  # nothing of this patient's week is decided here
             program = programs[p.program]
             need = program.min_minutes - fixed.patient_minutes[p.id]
@@ -425,9 +425,8 @@ class PatternModel:
             # They all join that therapist's one section of the pattern.
             m.add(LinearExpr.sum(vars_) <= self.plan.groups[self.buckets[i].pattern.part].group.max_size)
         misses = []
-        everyone = len(self.parts) == len(self.plan.groups)
         for pid in sorted(therapist):
-            if not everyone and not sees[pid]:
+            if not self.everyone and not sees[pid]:
                 continue  # decided elsewhere: a constant here
             miss = m.new_bool_var("")
             m.add_bool_or(sees[pid] + [miss])

@@ -454,7 +454,7 @@ def _search(model, options: SolveOptions, time_limit: float, progress: ProgressF
     if step is not None:
         solver.parameters.max_deterministic_time = step
         # Measured on 300 patients: the full linear relaxation proves these assignment-like
-        # steps optimal several times sooner; half a point of gap is not worth more search.
+        # steps optimal several times sooner; 50 points of gap are not worth more search.
         solver.parameters.linearization_level = 2
         solver.parameters.absolute_gap_limit = STEP_GAP
     elif solver.parameters.num_workers == 1:

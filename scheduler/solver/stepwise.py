@@ -6,11 +6,13 @@ interlock. Here the same model is solved for one group part at a time, with
 everything the other parts already hold as constants (patterns.Fixed), so each
 model is small:
 
-1. **Place**: parts in order of contention (the scarcest facilitator skill first,
-   electives last). A missed group or minutes below Min hours are priced, not
-   forbidden, so a part that cannot seat everyone still gets placed.
+1. **Place**: next is always the part whose qualified staff (or special rooms) are
+   now most contended; electives last. Staff and rooms later parts depend on carry a
+   price. A missed group or minutes below Min hours are priced, not forbidden, so a
+   part that cannot seat everyone still gets placed.
 2. **Repair**: while someone misses a group or hours, re-decide the part they miss
-   together with another part of their week, so both can move.
+   together with a few sections in its way (that patient's others, or ones using its
+   staff and rooms), then whole parts when that does not help.
 3. **Polish**: with every hard rule holding, re-decide each part in turn for the
    soft rules (its current sections are the starting point, so it never gets worse).
 
@@ -62,7 +64,6 @@ class StepStats:
     repairs: int = 0
     polished: int = 0  # polish steps that changed the week
     build_seconds: float = 0.0  # spent building the steps' models
-    first_complete: float | None = None  # seconds after start
 
 
 class Stepwise:
@@ -78,7 +79,6 @@ class Stepwise:
         self.week: dict[int, list[SectionDraft]] = {}
         self.stats = StepStats()
         self.interrupted = False
-        self.started = time.perf_counter()
         self.day_of = {s.index: s.day for s in plan.slots}
         self.minutes_of = {s.index: s.minutes for s in plan.slots}
         self.part_of = {(gp.group.name, p.id): i for i, gp in enumerate(plan.groups)
@@ -98,7 +98,7 @@ class Stepwise:
             left.remove(part)
             self.tick(f"placing {self.plan.groups[part].group.name} "
                       f"({total - len(left)} of {total})")
-            self.decide({part}, relax=True, lean=True, reserve=self.reserve(left))
+            self.decide({part}, relax=True, lean=True, reserve=self.reserve(needs, part))
 
     def repair(self) -> bool:
         """Phase 2: re-decide parts with something missing until nothing is; True when done."""
@@ -106,8 +106,6 @@ class Stepwise:
         while not self._out_of_time():
             missing = self.missing()
             if not missing:
-                if self.stats.first_complete is None:
-                    self.stats.first_complete = time.perf_counter() - self.started
                 return True
             self.tick(f"repairing the week: {len(missing)} place(s) still missing")
             step = self._neighbourhood(missing, widen=stuck)
@@ -210,11 +208,13 @@ class Stepwise:
                                             if therapist.get(pid) == d.facilitator)
         return fixed
 
-    def reserve(self, later: list[int]) -> dict[tuple[str, str], int]:
+    def reserve(self, needs, placing: int) -> dict[tuple[str, str], int]:
         """What leading a meeting costs each staff member, and hosting one each room with
         special features, by how much the parts still to place need them (see _needs)."""
         cost: Counter = Counter()
-        for need in self._needs(later).values():
+        for q, need in needs.items():
+            if q == placing:
+                continue
             for kind, (pressure, usable) in need.items():
                 for name, u in usable.items():
                     if u:
