@@ -55,7 +55,7 @@ def write_outputs(roster: Roster, schedule: Schedule, out_dir: Path, pdf: bool =
     changes: the comparison with last week; adds changes.html and a `changes` object.
     """
     # Imported here so `validate` and `init` never pay for Jinja2/WeasyPrint.
-    from .writers.html import render_html
+    from .writers.html import printouts
     from .writers.report import render_report
     from .writers.xlsx import render_xlsx
 
@@ -68,7 +68,8 @@ def write_outputs(roster: Roster, schedule: Schedule, out_dir: Path, pdf: bool =
         (staging / "schedule.json").write_text(schedule_json(roster, schedule, quality, changes),
                                                encoding="utf-8")
         render_xlsx(roster, schedule, staging / "schedule.xlsx")
-        pages = render_html(roster, schedule)
+        prints = printouts(roster, schedule)
+        pages = {audience: p.html() for audience, p in prints.items()}
         pages["report"] = render_report(roster, schedule, quality)
         if changes is not None:
             from .writers.changes import render_changes
@@ -77,10 +78,11 @@ def write_outputs(roster: Roster, schedule: Schedule, out_dir: Path, pdf: bool =
         for audience in pages:
             (staging / f"{audience}.html").write_text(pages[audience], encoding="utf-8")
         if pdf:
-            from .writers.pdf import render_pdf
+            from .writers.pdf import render_pdfs
 
-            for audience in pages:
-                (staging / f"{audience}.pdf").write_bytes(render_pdf(pages[audience]))
+            parts = {a: prints[a].parts() if a in prints else [pages[a]] for a in pages}
+            for audience, data in render_pdfs(parts).items():
+                (staging / f"{audience}.pdf").write_bytes(data)
         written = []
         for name in names:
             os.replace(staging / name, out_dir / name)

@@ -10,11 +10,13 @@ Sam Idle (S3) leads nothing; Eve Fox (P05) attends nothing; Tue has no 10:45 slo
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import sys
 import zlib
 
 import openpyxl
+import pypdf
 import pytest
 
 from scheduler.domain import (
@@ -35,11 +37,13 @@ from scheduler.writers.html import (
     AUDIENCES,
     card_pages,
     pair_sheets,
+    printouts,
     render_html,
     template_dirs,
     wrapped_lines,
 )
-from scheduler.writers.pdf import PdfUnavailable, render_pdf
+from scheduler.writers import pdf as pdf_writer
+from scheduler.writers.pdf import PdfUnavailable, render_pdf, render_pdfs
 from scheduler.writers.xlsx import ATTENDANCE_COLUMNS, SESSIONS_COLUMNS, render_xlsx, sheet_name
 
 CENTER = "Hope & Health <Center>"
@@ -116,8 +120,13 @@ def docs(roster, schedule) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def pdfs(docs) -> dict[str, bytes]:
-    return {audience: render_pdf(text) for audience, text in docs.items()}
+def pdfs(roster, schedule) -> dict[str, bytes]:
+    prints = printouts(roster, schedule, printed_on=dt.date(2024, 3, 1))
+    return render_pdfs({audience: p.parts() for audience, p in prints.items()}, workers=1)
+
+
+def page_texts(data: bytes) -> list[str]:
+    return [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages]
 
 
 def pages(text: str, marker: str) -> list[str]:
@@ -280,6 +289,44 @@ def test_pdfs_render_with_expected_page_counts(pdfs):
     assert pdf_page_count(pdfs["staff"]) == 3  # one per staff member
     assert pdf_page_count(pdfs["patients"]) == 3  # five cards, two to a page
     assert pdf_page_count(pdfs["rooms"]) == 2  # one per room
+
+
+def test_page_numbers_count_within_each_staff_member_and_room(pdfs):
+    # Each therapist's sheet is handed out on its own, so "Page 1 of 1", not "Page 2 of 3".
+    for audience in ("staff", "rooms"):
+        texts = page_texts(pdfs[audience])
+        assert texts and all("Page 1 of 1" in t for t in texts), audience
+    assert [t for t in page_texts(pdfs["master"]) if "Page 1 of 1" in t]
+
+
+def test_patient_cards_carry_no_page_numbers(pdfs):
+    texts = page_texts(pdfs["patients"])
+    assert "Alice Walker" in texts[0]
+    assert not any("Page " in t for t in texts)
+
+
+def _numbered(n: int) -> str:
+    body = "".join(f'<p style="break-before: page">part {n} page {i}</p>' for i in range(2))
+    return f"<html><head><style>@page {{ @bottom-right {{ content: 'Page ' counter(page) ' of ' counter(pages); }} }}</style></head><body>{body}</body></html>"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_parts_print_in_order_with_their_own_page_numbers(workers):
+    parts = {"a": [_numbered(n) for n in range(5)], "b": [_numbered(9)]}
+    out = render_pdfs(parts, workers=workers, parallel_min_chars=0)
+    texts = page_texts(out["a"])
+    assert len(texts) == 10
+    for n in range(5):
+        for i in range(2):
+            assert f"part {n} page {i}" in texts[2 * n + i]
+            assert f"Page {i + 1} of 2" in texts[2 * n + i]
+    assert [("part 9" in t) for t in page_texts(out["b"])] == [True, True]
+
+
+def test_batches_keep_parts_in_order_and_never_leave_one_empty():
+    parts = ["a" * 5, "b" * 5, "c" * 20, "d"]
+    assert pdf_writer._batches(parts, 10) == [["a" * 5, "b" * 5], ["c" * 20], ["d"]]
+    assert pdf_writer._batches(["x" * 50], 10) == [["x" * 50]]
 
 
 def test_missing_weasyprint_is_a_clear_error(monkeypatch):

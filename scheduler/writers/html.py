@@ -67,10 +67,37 @@ def keep_tail(label: str) -> str:
     return f"{head}\u00a0{tail}" if sep and len(tail) <= 2 else label
 
 
-def render_html(
+# For PDFs, long printouts are laid out in parts (context list, items per part): WeasyPrint's
+# time per page grows with document length, and a staff member's pages then number "1 of 2"
+# on their own. Patient cards are cut apart, so they carry no page numbers at all.
+PRINT_PARTS = {"staff": ("staff_pages", 1), "rooms": ("room_pages", 1), "patients": ("card_pages", 10)}
+
+
+@dataclass(frozen=True)
+class Printout:
+    """One audience's printout: its template and view, rendered whole or in parts."""
+
+    audience: str
+    template: object  # jinja2.Template
+    context: dict
+
+    def html(self) -> str:
+        return self.template.render(self.context)
+
+    def parts(self) -> list[str]:
+        """The printout as consecutive HTML documents, each laid out on its own for the PDF."""
+        if self.audience not in PRINT_PARTS:
+            return [self.html()]
+        name, size = PRINT_PARTS[self.audience]
+        items = self.context[name]
+        chunks = [items[i:i + size] for i in range(0, len(items), size)] or [items]
+        return [self.template.render({**self.context, name: chunk}) for chunk in chunks]
+
+
+def printouts(
     roster: Roster, schedule: Schedule, *, printed_on: dt.date | None = None
-) -> dict[str, str]:
-    """The four printouts as HTML text, keyed 'master', 'staff', 'patients', 'rooms'."""
+) -> dict[str, Printout]:
+    """The four printouts, keyed 'master', 'staff', 'patients', 'rooms'."""
     env = environment()
     printed_on = printed_on or dt.date.today()
     views = {
@@ -85,8 +112,15 @@ def render_html(
         context = views[audience](roster, schedule, page)
         context["page"] = page
         context["days"] = day_heads(roster, schedule)
-        out[audience] = env.get_template(f"{audience}.html").render(context)
+        out[audience] = Printout(audience, env.get_template(f"{audience}.html"), context)
     return out
+
+
+def render_html(
+    roster: Roster, schedule: Schedule, *, printed_on: dt.date | None = None
+) -> dict[str, str]:
+    """The four printouts as HTML text, keyed 'master', 'staff', 'patients', 'rooms'."""
+    return {a: p.html() for a, p in printouts(roster, schedule, printed_on=printed_on).items()}
 
 
 # --- formatting ----------------------------------------------------------------------
