@@ -12,7 +12,7 @@ from .solution import Schedule
 STATUS_TEXT = {
     "optimal": "best possible schedule under the rules (proven)",
     "feasible": "valid schedule; the solver had not proven it the best when it stopped",
-    "partial": "INCOMPLETE: no week meets every rule; this is the best possible week",
+    "partial": "INCOMPLETE: no week meeting every rule was found; this is the best week found",
     "edited": "edited by hand after scheduling; quality recounted from the edited week",
 }
 

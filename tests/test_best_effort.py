@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections import Counter
 
 from builders import minimal_roster, read_sheets, set_cell
@@ -105,3 +106,31 @@ def test_cli_writes_the_incomplete_week_marked_and_exits_1(tmp_path):
         assert "INCOMPLETE WEEK" in html and "Patient P03 (Patients row 4)" in html
     rooms = (out / "rooms.html").read_text()
     assert not any(name in rooms for name in ("Ann", "Bob", "Cy", "Flo"))  # door sheets: no names
+
+
+def test_large_rosters_keep_the_stepwise_week_and_list_what_it_misses(tmp_path, monkeypatch):
+    # Too large for the exact model (forced here): the stepwise week is the best-effort week.
+    solve_module = importlib.import_module("scheduler.solver.solve")
+
+    monkeypatch.setattr(solve_module, "EXACT_LIMIT", 0)
+    sheets = set_cell(minimal_roster(), "Patients", 4, "Unavailable", "Mon")
+    roster, result = best_effort(tmp_path, sheets)
+    assert result.stats["exact_model"] is False and result.stats["best_effort"] is True
+    assert result.status == "partial" and result.schedule.status == "partial"
+    # Only P03 loses anything (the exact model also keeps P03's hours; the steps may not).
+    unmet = result.schedule.unmet
+    assert {u.patient for u in unmet} == {"P03"}
+    assert ("missed_group", "P03") in [(u.kind, u.patient) for u in unmet]
+    assert all(u.kind in ("missed_group", "short_hours") for u in unmet)
+    assert_safe(roster, result.schedule)
+    others = {p.id for p in roster.patients} - {"P03"}
+    assert others <= {pid for m in result.schedule.meetings for pid in m.patients}
+
+
+def test_large_feasible_rosters_give_a_complete_week_under_best_effort(tmp_path, monkeypatch):
+    solve_module = importlib.import_module("scheduler.solver.solve")
+
+    monkeypatch.setattr(solve_module, "EXACT_LIMIT", 0)
+    roster, result = best_effort(tmp_path, minimal_roster())
+    assert result.status == "feasible" and result.schedule.unmet == []
+    assert find_unmet(roster, result.schedule) == []

@@ -160,6 +160,8 @@ COMPLETE_SHARE = 0.5
 
 def _best_effort(roster: Roster, plan: Plan, options, progress, clock, stats) -> SolveResult:
     """A complete week if one is found; else the week that loses least, marked partial."""
+    if not stats["exact_model"]:
+        return _best_effort_stepwise(roster, plan, options, progress, clock, stats)
     conflicts = []
     if not options.impossible:
         share = _Clock(clock.started, clock.started + COMPLETE_SHARE * (clock.deadline - clock.started))
@@ -181,6 +183,28 @@ def _best_effort(roster: Roster, plan: Plan, options, progress, clock, stats) ->
             schedule.best_bound = None
     result.conflicts = conflicts
     return _finish(result, plan, {**stats, "best_effort": True}, clock)
+
+
+def _best_effort_stepwise(roster: Roster, plan: Plan, options, progress, clock,
+                          stats) -> SolveResult:
+    """Large rosters (no exact model): the stepwise week for the whole time limit, kept even
+    when some places or hours are still missing; those are listed as unmet.
+
+    Min size and role models stay hard here, so only missed groups and short hours can be
+    unmet (the exact model may instead trade them against a small section).
+    """
+    drafts, interrupted = _stepwise_week(plan, options, progress, clock, clock.deadline, stats,
+                                         polish=True, keep_partial=True)
+    stats = {**stats, "best_effort": True}
+    if drafts is None:
+        return _finish(SolveResult("interrupted" if interrupted else "timeout", None, stats),
+                       plan, stats, clock)
+    result = _result_from_drafts(roster, drafts, stats, interrupted)
+    schedule = result.schedule
+    schedule.unmet = find_unmet(roster, schedule)
+    if schedule.unmet:
+        schedule.status = result.status = "partial"
+    return _finish(result, plan, stats, clock)
 
 
 # Above this many estimated variables the exact model is not built at all.
@@ -229,9 +253,13 @@ def _pattern_week(plan, options, progress, clock, share, stats, polish: bool = T
     return _whole_pattern_week(plan, options, progress, clock, budget_end, stats)
 
 
-def _stepwise_week(plan, options, progress, clock, budget_end, stats, polish):
-    """The stepwise solver's week (None when it is not complete by budget_end)."""
-    if plan.unplaceable:
+def _stepwise_week(plan, options, progress, clock, budget_end, stats, polish,
+                   keep_partial: bool = False):
+    """The stepwise solver's week (None when it is not complete by budget_end).
+
+    keep_partial: return the week even when places or hours are still missing (best effort).
+    """
+    if plan.unplaceable and not keep_partial:
         return None, False  # someone can never be placed: no complete week exists
     progress(Progress("build", clock.elapsed(), message="placing the groups one at a time"))
     state = {"solutions": 0, "score": None, "shown": 0.0}
@@ -268,7 +296,9 @@ def _stepwise_week(plan, options, progress, clock, budget_end, stats, polish):
     stats["stepwise"] = {"steps": steps.stats.steps, "repairs": steps.stats.repairs,
                          "polished": steps.stats.polished, "complete": complete}
     stats["pattern_build_seconds"] = round(steps.stats.build_seconds, 3)
-    return (steps.drafts() if complete else None), steps.interrupted
+    if complete or (keep_partial and steps.week):
+        return steps.drafts(), steps.interrupted
+    return None, steps.interrupted
 
 
 # With one worker, the deterministic work a search may do per second of the time limit
