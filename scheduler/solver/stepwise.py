@@ -46,6 +46,8 @@ STEP_WORK = 1.0
 STEP_SIZE = 5000
 # A polish step starts from a complete week and only improves it: less work suffices.
 POLISH_WORK = 0.5
+# Points a polish pass must gain over the one before for another pass.
+POLISH_MIN_GAIN = 1.0
 # A step stops once proven within this many hundredths of a point of its best
 # (a missed place costs 100,000).
 STEP_GAP = 5000
@@ -121,12 +123,25 @@ class Stepwise:
         return False
 
     def polish(self) -> None:
-        """Phase 3: each part again under every hard rule, for the soft rules."""
-        for part in self.order():
-            if self._out_of_time():
+        """Phase 3: each part again under every hard rule, for the soft rules; another pass
+        while the last one made the week better by the report's measure and time is left."""
+        from ..quality import measure
+
+        score = measure(self.plan.roster, self.schedule()).objective
+        while True:
+            for part in self.order():
+                if self._out_of_time():
+                    return
+                if part not in self.week:
+                    continue
+                before = sorted(self.week[part], key=repr)
+                if self.decide({part}, relax=False, work=POLISH_WORK) \
+                        and sorted(self.week[part], key=repr) != before:
+                    self.stats.polished += 1
+            # Equal-cost alternatives can swap back and forth: only a better week earns a pass.
+            last, score = score, measure(self.plan.roster, self.schedule()).objective
+            if score >= last - POLISH_MIN_GAIN:
                 return
-            if part in self.week and self.decide({part}, relax=False, work=POLISH_WORK):
-                self.stats.polished += 1
 
     # --- one step -----------------------------------------------------------------------------
 

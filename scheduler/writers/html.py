@@ -67,9 +67,9 @@ def keep_tail(label: str) -> str:
     return f"{head}\u00a0{tail}" if sep and len(tail) <= 2 else label
 
 
-# For PDFs, long printouts are laid out in parts (context list, items per part): WeasyPrint's
-# time per page grows with document length, and a staff member's pages then number "1 of 2"
-# on their own. Patient cards are cut apart, so they carry no page numbers at all.
+# For PDFs, long printouts are laid out in parts (context list, items per part), so the parts
+# can be laid out on several cores and a staff member's pages number "1 of 2" on their own.
+# Patient cards are cut apart, so they carry no page numbers at all.
 PRINT_PARTS = {"staff": ("staff_pages", 1), "rooms": ("room_pages", 1), "patients": ("card_pages", 10)}
 
 
