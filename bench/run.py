@@ -4,7 +4,7 @@
     python bench/run.py --sizes 40 120  # a subset (still rewrites the table)
 
 Each size runs in its own process so peak memory (max RSS) is that run's alone.
-Not a test: the test suite stays fast; this takes about six minutes.
+Not a test: the test suite stays fast; this takes about eleven minutes.
 """
 
 from __future__ import annotations
