@@ -273,7 +273,7 @@ def _stepwise_week(plan, options, progress, clock, budget_end, stats, polish,
 
     def search(model, limit, work):
         status, solver, interrupted, _ = _search(
-            model, replace(options, workers=1), limit, lambda _p: tick(""), clock, step=work)
+            model, options, limit, lambda _p: tick(""), clock, step=work)
         return status, solver, interrupted
 
     steps = Stepwise(plan, search, budget_end, tick, seed=options.seed)
@@ -482,8 +482,8 @@ def _search(model, options: SolveOptions, time_limit: float, progress: ProgressF
     solver.parameters.cp_model_probing_level = 1
     solver.parameters.max_presolve_iterations = 1
     if step is not None:
-        # One worker: measured at 600 patients, two workers took 2-5x longer per step
-        # for the same deterministic work, and one worker makes the week reproducible.
+        # One worker, whatever --workers says: the same roster and seed give the same week,
+        # and two workers took 2-5x longer per step for the same work (600 patients).
         solver.parameters.num_workers = 1
         solver.parameters.max_deterministic_time = step
         # Measured on 300 patients: the full linear relaxation proves these assignment-like

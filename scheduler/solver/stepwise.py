@@ -31,6 +31,7 @@ from typing import Callable
 
 from ortools.sat.python import cp_model
 
+from ..quality import measure
 from ..solution import Schedule
 from .constraints import LOST_WEIGHTS
 from .patterns import Fixed, PatternModel
@@ -125,8 +126,6 @@ class Stepwise:
     def polish(self) -> None:
         """Phase 3: each part again under every hard rule, for the soft rules; another pass
         while the last one made the week better by the report's measure and time is left."""
-        from ..quality import measure
-
         score = measure(self.plan.roster, self.schedule()).objective
         while True:
             for part in self.order():
