@@ -1,4 +1,4 @@
-"""An independent checker of the 8 hard rules, reading schedule.json.
+"""An independent checker of the 8 hard rules and the Fixed sheet, reading schedule.json.
 
 Deliberately shares no logic with the solver or the domain helpers: it
 re-derives eligibility, role models and time coverage from the raw roster
@@ -209,4 +209,36 @@ def check(roster, data: dict) -> list[str]:
             members = items[0][0]["patients"]
             if not any(_role_model(roster, patients[pid]) for pid in members):
                 out.append(f"rule 8: peer section {gname} {sname} has no role model")
+    out += _pins(roster, meetings)
+    return out
+
+
+def _pins(roster, meetings) -> list[str]:
+    """Fixed sheet: a row with a Day is its own meeting of the section (at Start, in Room
+    when given); a row without one puts every meeting in Room; Facilitator leads them all."""
+    out: list[str] = []
+    rows: dict[tuple[str, str], list] = defaultdict(list)
+    for pin in getattr(roster, "pins", ()):
+        rows[(pin.group, pin.section)].append(pin)
+    for (group, section), pins in rows.items():
+        own = [(m, day, start) for m, day, start, _end, _label in meetings
+               if m["group"] == group and m["section"] == section]
+        if not own:
+            out.append(f"fixed: {group} {section} does not run")
+            continue
+        used: set[int] = set()
+        for pin in pins:
+            if pin.facilitator and any(m["facilitator"] != pin.facilitator for m, _d, _s in own):
+                out.append(f"fixed: {group} {section} is not led by {pin.facilitator} throughout")
+            if pin.day is None:
+                if pin.room and any(m["room"] != pin.room for m, _d, _s in own):
+                    out.append(f"fixed: {group} {section} is not always in {pin.room}")
+                continue
+            match = next((i for i, (m, day, start) in enumerate(own) if i not in used
+                          and day == pin.day and pin.start in (None, start)
+                          and pin.room in (None, m["room"])), None)
+            if match is None:
+                out.append(f"fixed: {group} {section} has no meeting as pinned on row {pin.row}")
+            else:
+                used.add(match)
     return out

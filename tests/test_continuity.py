@@ -3,16 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import json
+
+import pytest
 
 from builders import add_row, minimal_roster, read_sheets, set_cell
+from checker import check
+
+from scheduler.output import schedule_json
 from scheduler.solution import Schedule
 from scheduler.solver import SolveOptions, solve
 
 
-def week(tmp_path, sheets, previous=None, name="roster.xlsx") -> Schedule:
+@pytest.fixture(params=["exact", "stepwise"])
+def solver(request, monkeypatch):
+    """Both ways of keeping last week: the exact model's continuity term, and the stepwise
+    solver's carry-over (carry.py) that large rosters use (forced here)."""
+    if request.param == "stepwise":
+        monkeypatch.setattr(importlib.import_module("scheduler.solver.solve"), "EXACT_LIMIT", 0)
+    return request.param
+
+
+def week(tmp_path, sheets, previous=None, name="roster.xlsx", solver=None) -> Schedule:
     roster = read_sheets(tmp_path, sheets, name)
     result = solve(roster, SolveOptions(time_limit=10, workers=1, previous=previous))
     assert result.found
+    if solver is not None:
+        assert result.stats["exact_model"] is (solver == "exact")
     return result.schedule
 
 
@@ -26,9 +44,9 @@ def section_of(schedule: Schedule, pid: str, group: str) -> str:
     return next(s.name for s in schedule.sections if s.group == group and pid in s.patients)
 
 
-def test_same_roster_again_changes_nothing(tmp_path):
+def test_same_roster_again_changes_nothing(tmp_path, solver):
     first = week(tmp_path, minimal_roster())
-    again = week(tmp_path, minimal_roster(), previous=first, name="again.xlsx")
+    again = week(tmp_path, minimal_roster(), previous=first, name="again.xlsx", solver=solver)
     assert again.meetings == first.meetings
     # Round trip through schedule.json, as the CLI does.
     from_json = Schedule.from_dict(first.to_dict())
@@ -36,13 +54,13 @@ def test_same_roster_again_changes_nothing(tmp_path):
         == first.meetings
 
 
-def test_admitting_patients_moves_no_continuing_patient(tmp_path):
+def test_admitting_patients_moves_no_continuing_patient(tmp_path, solver):
     sheets = minimal_roster()
     first = week(tmp_path, sheets)
     for i, track in enumerate(("opioids", "alcohol", "stimulants"), start=7):
         add_row(sheets, "Patients", {"ID": f"P0{i}", "Name": f"New {i}", "Program": "Residential",
                                      "Admitted": dt.date(2024, 3, 3), "Track": track})
-    second = week(tmp_path, sheets, previous=first, name="second.xlsx")
+    second = week(tmp_path, sheets, previous=first, name="second.xlsx", solver=solver)
     before, after = sections_of(first), sections_of(second)
     for (group, name), (facilitator, members, meetings) in before.items():
         now = after[(group, name)]
@@ -52,17 +70,17 @@ def test_admitting_patients_moves_no_continuing_patient(tmp_path):
     assert {"P07", "P08", "P09"} <= placed
 
 
-def test_discharged_patient_simply_leaves(tmp_path):
+def test_discharged_patient_simply_leaves(tmp_path, solver):
     sheets = minimal_roster()
     first = week(tmp_path, sheets)
     del sheets["Patients"][7 - 1]  # P06 (row 7) discharged
-    second = week(tmp_path, sheets, previous=first, name="second.xlsx")
+    second = week(tmp_path, sheets, previous=first, name="second.xlsx", solver=solver)
     for pid in ("P01", "P02", "P03", "P04", "P05"):
         for group in ("Peer Support", "CBT Skills"):
             assert section_of(second, pid, group) == section_of(first, pid, group)
 
 
-def test_step_down_moves_only_that_patient(tmp_path):
+def test_step_down_moves_only_that_patient(tmp_path, solver):
     # P03 (row 4) steps down from Residential to IOP, which only attends late mornings;
     # everyone else keeps their sections.
     sheets = minimal_roster()
@@ -72,7 +90,7 @@ def test_step_down_moves_only_that_patient(tmp_path):
     set_cell(sheets, "Groups", 2, "Programs", "Residential, IOP")
     set_cell(sheets, "Groups", 3, "Programs", "Residential")
     set_cell(sheets, "Patients", 4, "Program", "IOP")
-    second = week(tmp_path, sheets, previous=first, name="second.xlsx")
+    second = week(tmp_path, sheets, previous=first, name="second.xlsx", solver=solver)
     moved = [pid for pid in ("P01", "P02", "P04", "P05", "P06")
              for g in ("Peer Support", "CBT Skills")
              if section_of(second, pid, g) != section_of(first, pid, g)]
@@ -80,19 +98,43 @@ def test_step_down_moves_only_that_patient(tmp_path):
     assert not any("P03" in s.patients for s in second.sections if s.group == "CBT Skills")
 
 
-def test_pinned_sessions_are_honoured_under_their_letters(tmp_path):
+def checked(tmp_path, sheets, schedule: Schedule, name: str) -> Schedule:
+    """The week, after the independent checker (hard rules and pins) found nothing."""
+    roster = read_sheets(tmp_path, sheets, name)
+    assert check(roster, json.loads(schedule_json(roster, schedule))) == []
+    return schedule
+
+
+def test_pinned_sessions_are_honoured_under_their_letters(tmp_path, solver):
     sheets = minimal_roster()
     sheets["Fixed"] = [["Group", "Section", "Day", "Start", "Room", "Facilitator"],
-                       ["CBT Skills", "A", "Tue", "11:00", "Room A", "S2"],
+                       ["CBT Skills", "A", "Tue", "9:00", "Room A", "S2"],
                        ["Peer Support", "B", "Mon", "9:00", "Room B", None]]
-    schedule = week(tmp_path, sheets)
+    schedule = checked(tmp_path, sheets, week(tmp_path, sheets, solver=solver), "c1.xlsx")
     at = {(m.group, m.section, m.day, m.start): m for m in schedule.meetings}
-    cbt = at[("CBT Skills", "A", 1, 11 * 60)]
+    cbt = at[("CBT Skills", "A", 1, 9 * 60)]
     assert (cbt.room, cbt.facilitator) == ("Room A", "S2")
     assert at[("Peer Support", "B", 0, 9 * 60)].room == "Room B"
     # Pins survive the next week too (continuity keeps the letters).
-    again = week(tmp_path, sheets, previous=schedule, name="again.xlsx")
+    again = week(tmp_path, sheets, previous=schedule, name="again.xlsx", solver=solver)
     assert again.meetings == schedule.meetings
+
+
+def test_a_section_pinned_to_new_times_keeps_its_members(tmp_path, solver):
+    # Last week unpinned; this week the administrator pins Peer Support's section of
+    # P01 to Tuesday 11:00 in Room A with S1: its members move with it, as one section.
+    sheets = minimal_roster()
+    first = week(tmp_path, sheets)
+    letter = section_of(first, "P01", "Peer Support")
+    members = next(s.patients for s in first.sections if s.name == letter
+                   and s.group == "Peer Support")
+    sheets["Fixed"] = [["Group", "Section", "Day", "Start", "Room", "Facilitator"],
+                       ["Peer Support", letter, "Tue", "11:00", "Room A", "S1"]]
+    second = checked(tmp_path, sheets, week(tmp_path, sheets, previous=first, name="p.xlsx",
+                                            solver=solver), "c2.xlsx")
+    pinned = next(s for s in second.sections if s.group == "Peer Support" and s.name == letter)
+    assert set(members) <= set(pinned.patients)
+    assert any((m.day, m.start, m.room) == (1, 11 * 60, "Room A") for m in pinned.meetings)
 
 
 def test_cli_previous_week_reports_no_changes_and_writes_changes_html(tmp_path):

@@ -19,13 +19,19 @@ from __future__ import annotations
 import itertools
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ortools.sat.python.cp_model import CpModel, IntVar, LinearExpr
 
 from ..domain import THERAPY
 from ..rules import scaled
 from .constraints import LOST_WEIGHTS
+from .objective import CONTINUITY_WEIGHT
 from .plan import Plan
+
+if TYPE_CHECKING:
+    from .pinned import PinnedSection
+    from .split import SectionDraft
 
 PATTERNS_PER_PART = 24  # best patterns kept for each group part
 PATTERNS_PER_KIND = 3  # best patterns kept within each patient's and facilitator's free times
@@ -140,7 +146,9 @@ class PatternModel:
     def __init__(self, plan: Plan, parts: set[int] | None = None, fixed: Fixed | None = None,
                  relax: bool = False, include: dict[int, list[tuple[int, ...]]] | None = None,
                  lean: bool = False, reserve: dict[tuple[str, str], int] | None = None,
-                 pools: dict[int, set[str]] | None = None, caps: dict[int, int] | None = None):
+                 pools: dict[int, set[str]] | None = None, caps: dict[int, int] | None = None,
+                 keep: list[tuple[int, "SectionDraft"]] = (),
+                 pins: list["PinnedSection"] = ()):
         """parts: only these group parts (default: all); fixed: what the other parts hold;
         relax: a missed group or minutes below Min hours are priced (LOST_WEIGHTS), not forbidden;
         include: patterns each part must be able to use (its current ones);
@@ -148,8 +156,14 @@ class PatternModel:
         reserve: hundredths of a point per meeting led by a staff member ("staff", ID) or held
         in a room ("room", name) that parts still to come need more;
         pools / caps: for some parts, only these patients and at most this many sections
-        (the rest of the part's sections are in fixed).
+        (the rest of the part's sections are in fixed);
+        keep: (part, section) of last week's sections being re-decided: moving away from
+        them costs continuity points (stepwise with --previous);
+        pins: pinned sections (pinned.py) these parts must hold (Fixed sheet).
         """
+        self.keep = list(keep)
+        self.pins = list(pins)
+        self.pin_homes: list[tuple["PinnedSection", list[tuple[Bucket, IntVar]]]] = []
         self.pools = pools or {}
         self.caps = caps or {}
         self.include = include or {}
@@ -172,6 +186,7 @@ class PatternModel:
         self._facilitators()
         self._rooms()
         self._sections()
+        self._pins()
         self._objective()
 
     # --- variables ----------------------------------------------------------------------------
@@ -203,6 +218,9 @@ class PatternModel:
             if gp.sections == 0 or part not in self.parts:
                 continue
             include = tuple(self.include.get(part, ()))
+            for pin in self.pins:
+                if pin.part == part:
+                    include += self._pin_patterns(part, pin, staff_free, room_free)
             pool = self.pool(part)
             for pattern in candidate_patterns(plan, part, free, staff_free, include, pool):
                 slots = set(pattern.slots)
@@ -220,6 +238,23 @@ class PatternModel:
                 for r in rooms:
                     bucket.rooms[r.name] = m.new_bool_var("")
                 self.buckets.append(bucket)
+
+    def _pin_patterns(self, part: int, pin, staff_free, room_free) -> tuple[tuple[int, ...], ...]:
+        """The best-spread patterns that hold a pinned section's meetings, at times its
+        facilitator and room are still free."""
+        gp = self.plan.groups[part]
+        allowed = set(gp.slots)
+        if pin.facilitator is not None:
+            allowed &= staff_free.get(pin.facilitator, set())
+        if pin.room is not None:
+            allowed &= room_free.get(pin.room, set())
+        slots = sorted(allowed)
+        if len(slots) < gp.group.sessions:
+            return ()
+        fitting = (c for c in _combinations(slots, gp.group.sessions, self.slot_day)
+                   if pin.allows(c))
+        return tuple(sorted(fitting, key=lambda c: (spread_units(c, self.slot_day), c))
+                     [:PATTERNS_PER_KIND])
 
     def forbid(self, bucket: Bucket, members: list[str], count: int) -> None:
         """No more these members in this bucket with this many sections: they could not be
@@ -362,6 +397,42 @@ class PatternModel:
                     fitting = [v for name, v in b.rooms.items() if need in rooms[name].features]
                     m.add(LinearExpr.sum(fitting) >= var)
 
+    def _pins(self) -> None:
+        """Fixed sheet (hard): each pinned section is one section of a bucket whose times hold
+        its pinned meetings, led by its facilitator, in its room."""
+        m = self.model
+        per_bucket: dict[int, list[IntVar]] = defaultdict(list)
+        per_lead: dict[tuple[int, str], list[IntVar]] = defaultdict(list)
+        per_room: dict[tuple[int, str], list[IntVar]] = defaultdict(list)
+        position = {id(b): i for i, b in enumerate(self.buckets)}
+        for pin in self.pins:
+            homes = []
+            for b in self.buckets:
+                if b.pattern.part != pin.part or not pin.allows(b.pattern.slots) \
+                        or (pin.facilitator is not None and pin.facilitator not in b.leads) \
+                        or (pin.room is not None and pin.room not in b.rooms):
+                    continue
+                home = m.new_bool_var("")
+                i = position[id(b)]
+                per_bucket[i].append(home)
+                if pin.facilitator is not None:
+                    m.add_implication(home, b.leads[pin.facilitator])
+                    per_lead[(i, pin.facilitator)].append(home)
+                if pin.room is not None:
+                    m.add_implication(home, b.rooms[pin.room])
+                    per_room[(i, pin.room)].append(home)
+                homes.append((b, home))
+            if homes:
+                m.add_exactly_one(home for _b, home in homes)
+            else:
+                m.add_bool_or([])  # nothing this step can hold the pin
+            self.pin_homes.append((pin, homes))
+        for i, homes in per_bucket.items():
+            m.add(LinearExpr.sum(homes) <= self.buckets[i].sections)
+        for homes in list(per_lead.values()) + list(per_room.values()):
+            if len(homes) > 1:
+                m.add_at_most_one(homes)
+
     # --- soft rules (the same units as objective.py where they can be told here) ---------------
 
     def _objective(self) -> None:
@@ -379,8 +450,43 @@ class PatternModel:
         weighted = [scaled(weights[name]) * expr for name, expr in terms if weights[name] > 0]
         weighted += [w * expr for w, expr in self.lost]
         weighted += self._reserved()
+        if self.keep:
+            weighted.append(scaled(CONTINUITY_WEIGHT) * self._continuity())
         if weighted:
             self.model.minimize(LinearExpr.sum(weighted))
+
+    def _continuity(self) -> LinearExpr:
+        """Soft, above every quality rule (as Objective.continuity): each section in keep
+        picks at most one bucket as its home (one section of it there); 5 units per member
+        not in that bucket, 3 when its facilitator leads none of its sections, 2 per meeting
+        at another time, 1 per meeting when none of its rooms is the section's."""
+        m = self.model
+        by_part = self._by_part()
+        homes_in: dict[int, list[IntVar]] = defaultdict(list)  # bucket position -> homes
+        position = {id(b): i for i, b in enumerate(self.buckets)}
+        out: list = []
+        for part, d in self.keep:
+            n = len(d.slots)
+            out.append(5 * len(d.members) + 3 + 3 * n)  # everything lost without a home
+            homes = []
+            for b in by_part.get(part, []):
+                home = m.new_bool_var("")
+                homes.append(home)
+                homes_in[position[id(b)]].append(home)
+                out.append(-2 * len(set(d.slots) & set(b.pattern.slots)) * home)
+                for units, var in ([(5, b.members.get(pid)) for pid in d.members]
+                                   + [(3, b.leads.get(d.facilitator)), (n, b.rooms.get(d.rooms[0]) if d.rooms else None)]):
+                    if var is None:
+                        continue
+                    kept = m.new_bool_var("")
+                    m.add_implication(kept, home)
+                    m.add_implication(kept, var)
+                    out.append(-units * kept)
+            if len(homes) > 1:
+                m.add_at_most_one(homes)
+        for i, homes in homes_in.items():
+            m.add(LinearExpr.sum(homes) <= self.buckets[i].sections)
+        return LinearExpr.sum(out)
 
     def _reserved(self) -> list:
         """The price of taking staff and rooms that later parts need more (stepwise only)."""

@@ -18,9 +18,11 @@ from ..solution import Schedule
 from ..unmet import find_unmet
 from .constraints import Constraints
 from .anchors import make_anchors
+from .carry import carry_over
 from .explain import explain
 from .objective import Objective
 from .patterns import PatternModel
+from .pinned import pinned_sections
 from .plan import Plan, make_plan
 from .split import SectionDraft, bucket_values, meetings_from, split_bucket
 from .stepwise import STEP_GAP, Stepwise
@@ -110,9 +112,9 @@ def solve(roster: Roster, options: SolveOptions | None = None,
     progress = progress or (lambda _p: None)
     clock = _Clock(time.perf_counter(), time.perf_counter() + options.time_limit)
     plan = make_plan(roster, extra_sections=EXTRA_SECTIONS)
-    # Pins and continuity live in the exact model only; the pattern week only hints it.
-    anchored = bool(getattr(roster, "pins", ())) or options.previous is not None
-    exact = anchored or estimated_variables(plan) <= EXACT_LIMIT
+    # Large rosters keep last week (carry.py) and pins (pinned.py) in the stepwise solver;
+    # only a section pinned to two rooms needs the exact model whatever the size.
+    exact = pinned_sections(plan) is None or estimated_variables(plan) <= EXACT_LIMIT
     stats: dict = {"exact_model": exact}
     if options.best_effort:
         return _best_effort(roster, plan, options, progress, clock, stats)
@@ -248,8 +250,9 @@ def _pattern_week(plan, options, progress, clock, share, stats, polish: bool = T
     """
     budget_end = clock.started + share * (clock.deadline - clock.started)
     drafts, interrupted = _stepwise_week(plan, options, progress, clock, budget_end, stats, polish)
-    if drafts is not None or interrupted or time.perf_counter() >= budget_end - 0.5:
-        return drafts, interrupted
+    if drafts is not None or interrupted or time.perf_counter() >= budget_end - 0.5 \
+            or getattr(plan.roster, "pins", ()):
+        return drafts, interrupted  # (the whole pattern model does not know pins)
     return _whole_pattern_week(plan, options, progress, clock, budget_end, stats)
 
 
@@ -261,7 +264,8 @@ def _stepwise_week(plan, options, progress, clock, budget_end, stats, polish,
     """
     if plan.unplaceable and not keep_partial:
         return None, False  # someone can never be placed: no complete week exists
-    progress(Progress("build", clock.elapsed(), message="placing the groups one at a time"))
+    progress(Progress("build", clock.elapsed(), message="starting from last week"
+                      if options.previous is not None else "placing the groups one at a time"))
     state = {"solutions": 0, "score": None, "shown": 0.0}
 
     def tick(message: str) -> None:
@@ -277,9 +281,15 @@ def _stepwise_week(plan, options, progress, clock, budget_end, stats, polish,
         return status, solver, interrupted
 
     steps = Stepwise(plan, search, budget_end, tick, seed=options.seed)
+    steps.pins = pinned_sections(plan, options.previous) or []
     complete = False
     try:
-        steps.place()
+        if options.previous is not None:
+            steps.resume(carry_over(plan, options.previous))
+            stats["carried"] = {"sections": len(steps.last) - len(steps.cohorts),
+                                "reseated": len(steps.cohorts)}
+        else:
+            steps.place()
         complete = steps.repair()
         if complete:
             state["solutions"] = 1

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 from ortools.sat.python.cp_model import LinearExpr
@@ -21,6 +21,7 @@ from ortools.sat.python.cp_model import LinearExpr
 from ..domain import THERAPY, Roster, key
 from ..rules import scaled
 from ..solution import Meeting
+from .objective import CONTINUITY_WEIGHT
 from .patterns import Bucket, PatternModel
 from .plan import Plan
 
@@ -81,6 +82,7 @@ class BucketValue:
     members: list[str]
     leads: list[str]
     rooms: list[str]
+    pins: list = field(default_factory=list)  # pinned sections (pinned.py) this bucket holds
 
 
 def bucket_values(stage1: PatternModel, solver: cp_model.CpSolver) -> list[BucketValue]:
@@ -93,12 +95,19 @@ def bucket_values(stage1: PatternModel, solver: cp_model.CpSolver) -> list[Bucke
             [pid for pid, v in b.members.items() if solver.boolean_value(v)],
             [sid for sid, v in b.leads.items() if solver.boolean_value(v)],
             [name for name, v in b.rooms.items() if solver.boolean_value(v)],
+            [pin for pin, homes in stage1.pin_homes
+             if any(home_b is b and solver.boolean_value(h) for home_b, h in homes)],
         ))
     return out
 
 
-def split_bucket(plan: Plan, value: BucketValue, time_limit: float = 5.0) -> list[SectionDraft] | None:
-    """Sections of one bucket, or None when its members cannot be divided validly."""
+def split_bucket(plan: Plan, value: BucketValue, time_limit: float = 5.0,
+                 cohorts: list[SectionDraft] = ()) -> list[SectionDraft] | None:
+    """Sections of one bucket, or None when its members cannot be divided validly.
+
+    cohorts: last week's sections being re-decided (--previous): their members staying
+    together, with their facilitator, outweighs every quality rule.
+    """
     roster = plan.roster
     gp = plan.groups[value.bucket.pattern.part]
     g = gp.group
@@ -106,7 +115,7 @@ def split_bucket(plan: Plan, value: BucketValue, time_limit: float = 5.0) -> lis
     rooms = roster.room_by_name
     n = len(value.leads)
     if n == 1:
-        return _one_section(plan, value)
+        return _named(_one_section(plan, value), value.pins)
     m = cp_model.CpModel()
     x = {(pid, k): m.new_bool_var("") for pid in value.members for k in range(n)}
     room_of = {(k, j): m.new_bool_var("") for k in range(n) for j in range(n)}
@@ -116,6 +125,9 @@ def split_bucket(plan: Plan, value: BucketValue, time_limit: float = 5.0) -> lis
         m.add_exactly_one(room_of[k, j] for j in range(n))
     for j in range(n):
         m.add_exactly_one(room_of[k, j] for k in range(n))
+    for pin in value.pins:
+        if pin.facilitator is not None and pin.room is not None:
+            m.add(room_of[value.leads.index(pin.facilitator), value.rooms.index(pin.room)] == 1)
     soft: list = []
     newcomers = {pid for pid in value.members if roster.is_newcomer(patients[pid])}
     for k in range(n):
@@ -142,6 +154,7 @@ def split_bucket(plan: Plan, value: BucketValue, time_limit: float = 5.0) -> lis
             if therapist in value.leads:
                 k = value.leads.index(therapist)
                 soft.append((scaled(roster.weights["own_therapist"]), ~x[pid, k]))
+    soft += _together(m, value, x, room_of, n, cohorts)
     if soft:
         m.minimize(LinearExpr.sum([w * v for w, v in soft]))
     solver = cp_model.CpSolver()
@@ -160,7 +173,63 @@ def split_bucket(plan: Plan, value: BucketValue, time_limit: float = 5.0) -> lis
         room = next(value.rooms[j] for j in range(n) if solver.boolean_value(room_of[k, j]))
         members = tuple(sorted(pid for pid in value.members if solver.boolean_value(x[pid, k])))
         drafts.append(SectionDraft(g.name, slots, (room,) * len(slots), sid, members))
-    return drafts
+    return _named(drafts, value.pins)
+
+
+def _named(drafts: list[SectionDraft] | None, pins) -> list[SectionDraft] | None:
+    """Pinned sections take their letters (the bucket was chosen to hold them)."""
+    if not drafts or not pins:
+        return drafts
+    out = list(drafts)
+    # Most demanding pins first, so a pin naming only a room does not take the section
+    # another pin needs for its facilitator and room.
+    for pin in sorted(pins, key=lambda p: (p.facilitator is None) + (p.room is None)):
+        j = next((j for j, d in enumerate(out) if d.name is None and pin.holds(d)), None)
+        if j is None:
+            return None  # this division cannot hold the pins: divide again
+        out[j] = replace(out[j], name=pin.letter)
+    return out
+
+
+def _together(m, value: BucketValue, x, room_of, n: int, cohorts: list[SectionDraft]) -> list:
+    """Continuity (as Objective.continuity): each cohort picks at most one section as its
+    home; 5 units per member elsewhere, 3 when the home has another facilitator, 1 per
+    meeting when it is in another room."""
+    out = []
+    weight = scaled(CONTINUITY_WEIGHT)
+    homes_at: list[list] = [[] for _ in range(n)]
+    members = set(value.members)
+    for cohort in cohorts:
+        here = [pid for pid in cohort.members if pid in members]
+        if not here:
+            continue
+        home = [m.new_bool_var("") for _ in range(n)]
+        m.add_at_most_one(home)
+        for k in range(n):
+            homes_at[k].append(home[k])
+        for pid in here:
+            stays = []
+            for k in range(n):
+                z = m.new_bool_var("")
+                m.add_implication(z, home[k])
+                m.add_implication(z, x[pid, k])
+                stays.append(z)
+            out.append((5 * weight, 1 - LinearExpr.sum(stays)))
+        if cohort.facilitator in value.leads:
+            out.append((3 * weight, ~home[value.leads.index(cohort.facilitator)]))
+        if cohort.rooms and cohort.rooms[0] in value.rooms:
+            j = value.rooms.index(cohort.rooms[0])
+            same = []
+            for k in range(n):
+                z = m.new_bool_var("")
+                m.add_implication(z, home[k])
+                m.add_implication(z, room_of[k, j])
+                same.append(z)
+            out.append((len(cohort.slots) * weight, 1 - LinearExpr.sum(same)))
+    for homes in homes_at:
+        if len(homes) > 1:
+            m.add_at_most_one(homes)
+    return out
 
 
 def _one_section(plan: Plan, value: BucketValue) -> list[SectionDraft] | None:

@@ -26,16 +26,19 @@ import math
 import random
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from ortools.sat.python import cp_model
 
+from ..domain import key
 from ..quality import measure
 from ..solution import Schedule
 from .constraints import LOST_WEIGHTS
 from .patterns import Fixed, PatternModel
 from .plan import Plan
+from .carry import Carried, Cohort
+from .pinned import PinnedSection
 from .split import SectionDraft, bucket_values, meetings_from, split_bucket
 
 # Search: (model, time limit in seconds, deterministic work) -> (status, solver, interrupted).
@@ -86,6 +89,14 @@ class Stepwise:
         self.minutes_of = {s.index: s.minutes for s in plan.slots}
         self.part_of = {(gp.group.name, p.id): i for i, gp in enumerate(plan.groups)
                         for p in gp.pool}
+        # Last week's (group, letter)s: with them, polish leaves continuing sections alone.
+        self.carried: set[tuple[str, str]] = set()
+        # Last week's sections as carried over: what continuity is measured against.
+        self.last: dict[tuple[str, str], SectionDraft] = {}
+        # Last week's sections that could not stay as they were (carry.py).
+        self.cohorts: list[Cohort] = []
+        # Fixed sheet (pinned.py): every step that re-decides a pinned section holds it.
+        self.pins: list[PinnedSection] = []
 
     # --- the three phases -------------------------------------------------------------------
 
@@ -103,10 +114,98 @@ class Stepwise:
                       f"({total - len(left)} of {total})")
             self.decide({part}, relax=True, lean=True, reserve=self.reserve(needs, part))
 
+    def resume(self, carried: Carried) -> None:
+        """Phase 1 with last week (carry.py): its sections stay; members who can no longer
+        come as they did are seated together again; new patients join sections with room,
+        and only where none has room does a new section open."""
+        pinned = {(pin.group, pin.letter): pin for pin in self.pins}
+        cohorts = list(carried.cohorts)
+        self.week = {}
+        for part, ds in carried.week.items():
+            for d in ds:
+                pin = pinned.get((d.group, d.name))
+                if pin is not None and (pin.part != part or not pin.holds(d)):
+                    # Pinned differently this week: re-seated together, as pinned.
+                    cohorts.append(Cohort(part, d.name, d.members, "it is pinned elsewhere"))
+                else:
+                    self.week.setdefault(part, []).append(d)
+        carried = replace(carried, cohorts=cohorts)
+        self.cohorts = cohorts
+        self.carried = set(carried.names)
+        self.last = {(d.group, d.name): d for ds in self.week.values() for d in ds}
+        for cohort in carried.cohorts:
+            group = self.plan.groups[cohort.part].group.name
+            self.last[(group, cohort.name)] = SectionDraft(group, (), (), "", cohort.members,
+                                                           cohort.name)
+        for cohort in carried.cohorts:
+            if self._out_of_time():
+                return
+            gp = self.plan.groups[cohort.part]
+            if len(cohort.members) < gp.group.min_size:
+                continue  # too few to meet on their own: they join other sections below
+            self.tick(f"re-seating {gp.group.name} {cohort.name}: {cohort.why}")
+            self.decide({cohort.part}, relax=True, lean=True, freed={cohort.part: []},
+                        extra={cohort.part: set(cohort.members)},
+                        names=[self.last[(gp.group.name, cohort.name)]])
+        self.admit()
+        missing: dict[int, set[str]] = defaultdict(set)
+        for pid, part in self.missing():
+            if part is not None:
+                missing[part].add(pid)
+        for part in self.order():
+            if part not in missing or self._out_of_time():
+                continue
+            gp = self.plan.groups[part]
+            self.tick(f"opening a section of {gp.group.name}")
+            if not self.week.get(part):
+                self.decide({part}, relax=True, lean=True)
+            else:
+                self.decide({part}, relax=True, lean=True, freed={part: []},
+                            extra={part: missing[part]},
+                            new_sections=math.ceil(len(missing[part]) / gp.group.max_size))
+
+    def admit(self) -> None:
+        """Patients missing a group join the existing section of it that suits them best and
+        has room; then patients short of Min hours join elective sections with room, until
+        they have enough. Nobody else moves (hard rules checked as in split.py)."""
+        joiner = _Joiner(self)
+        for pid, part in self.missing():
+            if part is not None and self.week.get(part):
+                joiner.join(pid, part)
+        programs = self.plan.roster.program_by_name
+        minutes = self._minutes()
+        for p in self.plan.patients:
+            need = programs[p.program].min_minutes - minutes[p.id]
+            if need <= 0:
+                continue
+            theirs = {d.group for ds in self.week.values() for d in ds if p.id in d.members}
+            options = sorted(
+                (part for (group, pid), part in self.part_of.items()
+                 if pid == p.id and group not in theirs and self.week.get(part)),
+                key=lambda part: joiner.elective_rank(p, part))
+            for part in options:
+                if need <= 0:
+                    break
+                joined = joiner.join(p.id, part)
+                if joined is not None:
+                    need -= sum(self.minutes_of[t] for t in joined.slots)
+
     def repair(self) -> bool:
         """Phase 2: re-decide parts with something missing until nothing is; True when done."""
         stuck = 0
         while not self._out_of_time():
+            unheld = self.unheld()
+            if unheld:
+                # A pinned section missing from the week: its whole part again, pin included.
+                pin = unheld[self.rng.randrange(len(unheld))]
+                self.tick(f"placing the pinned {pin.group} {pin.letter}")
+                before = self.lost()
+                self.decide({pin.part}, relax=True, lean=True)
+                self.stats.repairs += 1
+                stuck = 0 if self.lost() < before else stuck + 1
+                if stuck >= GIVE_UP_AFTER:
+                    return False
+                continue
             missing = self.missing()
             if not missing:
                 return True
@@ -134,7 +233,12 @@ class Stepwise:
                 if part not in self.week:
                     continue
                 before = sorted(self.week[part], key=repr)
-                if self.decide({part}, relax=False, work=POLISH_WORK) \
+                # Continuing sections stay as they were: only this week's new ones are polished.
+                new = [d for d in self.week[part] if (d.group, d.name) not in self.carried]
+                if self.carried and not new:
+                    continue
+                freed = {part: new} if self.carried and len(new) < len(before) else None
+                if self.decide({part}, relax=False, work=POLISH_WORK, freed=freed) \
                         and sorted(self.week[part], key=repr) != before:
                     self.stats.polished += 1
             # Equal-cost alternatives can swap back and forth: only a better week earns a pass.
@@ -146,13 +250,16 @@ class Stepwise:
 
     def decide(self, parts: set[int], relax: bool, lean: bool = False,
                reserve: dict | None = None, freed: dict[int, list[SectionDraft]] | None = None,
-               extra: dict[int, set[str]] | None = None, work: float = STEP_WORK) -> bool:
+               extra: dict[int, set[str]] | None = None, work: float = STEP_WORK,
+               new_sections: int = 1, names: list[SectionDraft] = ()) -> bool:
         """Re-decide these parts with the rest of the week fixed; True when they changed.
 
         freed: for some of the parts, only these of their sections are re-decided (the
-        others stay); extra: patients of such a part who are in none of its sections yet.
+        others stay); extra: patients of such a part who are in none of its sections yet;
+        new_sections: how many more sections than freed ones such a part may then have.
         The current sections are the search's starting point (and their patterns are
-        always candidates), so a step never makes them worse.
+        always candidates), so a step never makes them worse. Re-decided sections keep
+        the letters of the ones (or of names) they share most members with.
         """
         freed = freed or {}
         moving = {p: (freed[p] if p in freed else self.week.get(p, [])) for p in parts}
@@ -160,11 +267,20 @@ class Stepwise:
                 if p not in parts or (p in freed and d not in freed[p])]
         pools = {p: {pid for d in moving[p] for pid in d.members} | (extra or {}).get(p, set())
                  for p in freed}
-        caps = {p: len(moving[p]) + 1 for p in freed}
+        caps = {p: len(moving[p]) + new_sections for p in freed}
         include = {p: sorted({d.slots for d in moving[p]}) for p in parts}
+        # Last week's sections among those re-decided (as they were then, not as earlier
+        # steps left them): leaving them costs continuity points.
+        keep = [(p, self.last[(d.group, d.name)]) for p in sorted(moving) for d in moving[p]
+                if (d.group, d.name) in self.last]
+        # A pinned section still in the kept part of the week holds its pin already.
+        held = {(d.group, d.name) for d in kept}
+        pins = [pin for pin in self.pins
+                if pin.part in parts and (pin.group, pin.letter) not in held]
         started = time.perf_counter()
         model = PatternModel(self.plan, parts, self._fixed_from(kept), relax=relax,
-                             include=include, lean=lean, reserve=reserve, pools=pools, caps=caps)
+                             include=include, lean=lean, reserve=reserve, pools=pools, caps=caps,
+                             keep=keep, pins=pins)
         self._hint(model, moving)
         self.stats.build_seconds += time.perf_counter() - started
         self.stats.steps += 1
@@ -182,12 +298,16 @@ class Stepwise:
                 return False
             drafts, failed = [], None
             for value in bucket_values(model, solver):
-                sections = split_bucket(self.plan, value, time_limit=min(2.0, max(0.1, left)))
+                sections = split_bucket(self.plan, value, time_limit=min(2.0, max(0.1, left)),
+                                        cohorts=[d for _p, d in keep])
                 if sections is None:
                     failed = value
                     break
                 drafts += sections
             if failed is None:
+                # Pinned letters are given only where the pin holds (split.py).
+                drafts = keep_names([d for ds in moving.values() for d in ds] + list(names),
+                                    drafts, {(pin.group, pin.letter) for pin in self.pins})
                 week: dict[int, list[SectionDraft]] = defaultdict(list)
                 for d in kept + drafts:
                     week[self.part_of[(d.group, d.members[0])]].append(d)
@@ -299,13 +419,21 @@ class Stepwise:
                 if minutes[p.id] < programs[p.program].min_minutes]
         return out
 
+    def unheld(self) -> list[PinnedSection]:
+        """Pinned sections the week does not have (a step that could not hold them)."""
+        return [pin for pin in self.pins
+                if not any(d.name == pin.letter and pin.holds(d)
+                           for d in self.week.get(pin.part, []))]
+
     def lost(self) -> int:
-        """What is missing, in the best-effort prices (LOST_WEIGHTS)."""
+        """What is missing, in the best-effort prices (LOST_WEIGHTS); a pinned section
+        missing counts as all its group's places."""
         minutes = self._minutes()
         programs = self.plan.roster.program_by_name
         short = sum(max(0, programs[p.program].min_minutes - minutes[p.id])
                     for p in self.plan.patients)
         missed = sum(1 for _pid, part in self.missing() if part is not None)
+        missed += sum(self.plan.groups[pin.part].group.max_size for pin in self.unheld())
         return missed * LOST_WEIGHTS["missed_group"] + short * LOST_WEIGHTS["short_minutes"]
 
     def _minutes(self) -> Counter:
@@ -401,3 +529,87 @@ class Stepwise:
         roster = self.plan.roster
         return Schedule("feasible", meetings_from(roster, self.drafts()),
                         week_of=roster.settings.week_of, center=roster.settings.center)
+
+
+def keep_names(old: list[SectionDraft], new: list[SectionDraft],
+               reserved: set[tuple[str, str]] = frozenset()) -> list[SectionDraft]:
+    """New sections take the letters of the old ones they share most members with (each
+    letter once), so last week's sections keep their names through a re-decided step.
+
+    reserved: (group, letter)s only split.py gives (pinned ones)."""
+    taken = {(d.group, d.name) for d in new if d.name} | set(reserved)
+    named = [d for d in old if d.name and (d.group, d.name) not in taken]
+    if not named:
+        return new
+    pairs = sorted(((len(set(o.members) & set(n.members)), i, j)
+                    for i, o in enumerate(named) for j, n in enumerate(new)
+                    if o.group == n.group and n.name is None), key=lambda x: (-x[0], x[1], x[2]))
+    out, used = list(new), set()
+    for shared, i, j in pairs:
+        if shared and i not in used and out[j].name is None:
+            out[j] = replace(out[j], name=named[i].name)
+            used.add(i)
+    return out
+
+
+class _Joiner:
+    """Adds one patient to an existing section when every hard rule still holds."""
+
+    def __init__(self, steps: Stepwise):
+        self.steps = steps
+        roster = steps.plan.roster
+        self.roster = roster
+        self.fixed = steps.fixed()
+        self.apart: dict[str, set[str]] = defaultdict(set)
+        for a, b in roster.keep_apart_pairs():
+            self.apart[a].add(b)
+            self.apart[b].add(a)
+
+    def fits(self, pid: str, part: int, d: SectionDraft) -> bool:
+        roster, fixed, day_of = self.roster, self.fixed, self.steps.day_of
+        p, g = roster.patient_by_id[pid], self.steps.plan.groups[part].group
+        rooms = [roster.room_by_name[r] for r in d.rooms]
+        cap = roster.program_by_name[p.program].max_per_day
+        days = Counter(day_of[t] for t in d.slots)
+        return (set(d.slots) <= set(self.steps.plan.patient_slots[pid])
+                and not any((pid, t) in fixed.patient_busy for t in d.slots)
+                and (cap is None or all(fixed.patient_day[(pid, day)] + n <= cap
+                                        for day, n in days.items()))
+                and len(d.members) < min([g.max_size] + [r.capacity for r in rooms])
+                and all(p.needs - g.room_needs <= r.features for r in rooms)
+                and not self.apart[pid] & set(d.members))
+
+    def suits(self, pid: str, part: int, d: SectionDraft) -> tuple:
+        """Own therapist first; in peer groups fewest newcomers, then most of the same track;
+        then the smallest section."""
+        patients = self.roster.patient_by_id
+        p, g = patients[pid], self.steps.plan.groups[part].group
+        if g.is_peer:
+            newcomers = sum(self.roster.is_newcomer(patients[m]) for m in d.members)
+            same = sum(key(patients[m].track or "") == key(p.track) for m in d.members) \
+                if p.track else 0
+            first: tuple = (newcomers, -same)
+        else:
+            first = (d.facilitator != p.primary_therapist,)
+        return first + (len(d.members), min(d.slots), d.name or "")
+
+    def elective_rank(self, p, part: int) -> tuple:
+        """Electives for the Right amount rule: groups of the patient's track first (a group
+        with a track only takes patients of that track)."""
+        g = self.steps.plan.groups[part].group
+        return (not g.track, g.name, part)
+
+    def join(self, pid: str, part: int) -> SectionDraft | None:
+        """The section of this part the patient joined (None when none had room)."""
+        week = self.steps.week
+        options = [d for d in week[part] if self.fits(pid, part, d)]
+        if not options:
+            return None
+        best = min(options, key=lambda d: self.suits(pid, part, d))
+        joined = replace(best, members=tuple(sorted(best.members + (pid,))))
+        week[part] = [joined if d is best else d for d in week[part]]
+        for t in best.slots:
+            self.fixed.patient_busy.add((pid, t))
+            self.fixed.patient_day[(pid, self.steps.day_of[t])] += 1
+            self.fixed.patient_minutes[pid] += self.steps.minutes_of[t]
+        return joined
