@@ -140,9 +140,11 @@ def main() -> None:
     write_doc(args.out, table(rows, cores), cores, args)
 
 
-def write_doc(path: Path, table_text: str, cores: int, args) -> None:
+def write_doc(path: Path, table_text: str, cores: int, args,
+              markers: tuple[str, str] = ("<!-- bench:start -->", "<!-- bench:end -->")) -> None:
+    """Replace the block between markers in docs/benchmarks.md (append it the first time)."""
     text = path.read_text(encoding="utf-8") if path.exists() else ""
-    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    start, end = markers
     from ortools import __version__ as ortools_version
 
     block = (

@@ -7,6 +7,7 @@ Exit codes: 0 schedule written (or roster fine), 1 no schedule satisfies the rul
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from pathlib import Path
 
@@ -35,6 +36,11 @@ def reports_errors(command):
         except KeyboardInterrupt:
             click.echo("\nStopped; nothing was written.", err=True)
             sys.exit(130)
+        except BrokenPipeError:
+            # Output piped into a reader that stopped early (`scheduler diff ... | head`):
+            # nothing is wrong; silence the flush at exit, as the Python docs advise.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as exc:  # noqa: BLE001 - last line of defence for users
@@ -190,17 +196,35 @@ def solve(roster: Path, out_dir: Path, time_limit, pdf, workers, seed, quiet, be
         sys.exit(EXIT_NO_SCHEDULE)
 
 
+# A search that ended before this share of the time limit gave up rather than ran out of time.
+GAVE_UP_SHARE = 0.8
+
+
 def _explain_no_schedule(result, limit: float) -> None:
     if result.status == "infeasible":
         click.echo("No schedule can satisfy all the rules with this roster.", err=True)
     elif result.status == "interrupted":
         click.echo("Stopped before any schedule was found; nothing was written.", err=True)
     else:
-        click.echo(
-            f"No schedule was found within the time limit ({limit:g} s); nothing was written. "
-            "Try a longer --time-limit (or the Time limit setting).",
-            err=True,
-        )
+        missing = result.stats.get("still_missing") or []
+        elapsed = result.stats.get("total_seconds") or limit
+        if missing and elapsed < GAVE_UP_SHARE * limit:
+            # The stepwise solver stopped repairing: more time would not help.
+            seconds = f"{elapsed:.1f}" if elapsed < 10 else f"{elapsed:.0f}"
+            click.echo(f"No schedule was found: after {seconds} s the solver could not fit "
+                       "everything in and stopped; nothing was written.", err=True)
+        else:
+            click.echo(
+                f"No schedule was found within the time limit ({limit:g} s); nothing was "
+                "written. Try a longer --time-limit (or the Time limit setting).",
+                err=True,
+            )
+        if missing:
+            click.echo("When it stopped, its week still lacked:", err=True)
+            for line in missing:
+                click.echo(f"  - {line}", err=True)
+            click.echo("--best-effort writes that week, marked incomplete, with the patients "
+                       "it leaves out listed.", err=True)
     if result.notes:
         click.echo("These requirements cannot be met:", err=True)
         for note in result.notes:

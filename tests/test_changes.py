@@ -208,6 +208,19 @@ def test_diff_prints_exactly_the_planted_edits(tmp_path):
     assert result.stdout == EXPECTED_DIFF
 
 
+def test_diff_piped_into_a_reader_that_stops_early_is_no_internal_error(tmp_path):
+    import subprocess
+    import sys
+
+    old = write_json(tmp_path / "old.json", last_week())
+    new = write_json(tmp_path / "new.json", this_week())
+    proc = subprocess.Popen([sys.executable, "-m", "scheduler", "diff", str(old), str(new)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # as `| head -0` does: the first write hits a closed pipe
+    _out, err = proc.communicate(timeout=60)
+    assert b"Internal error" not in err and b"Traceback" not in err, err
+
+
 def test_diff_of_the_same_week_says_no_changes(tmp_path):
     old = write_json(tmp_path / "old.json", last_week())
     result = run("diff", old, old)

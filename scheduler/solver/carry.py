@@ -38,7 +38,6 @@ class Cohort:
 class Carried:
     week: dict[int, list[SectionDraft]] = field(default_factory=dict)  # part -> sections
     cohorts: list[Cohort] = field(default_factory=list)
-    names: set[tuple[str, str]] = field(default_factory=set)  # (group, letter) of last week
 
 
 def carry_over(plan: Plan, previous: Schedule) -> Carried:
@@ -74,7 +73,6 @@ class _Carry:
         out = Carried()
         sections = [s for s in previous.sections if s.group in self.parts_of]
         for s in sorted(sections, key=lambda s: (s.group, len(s.name), s.name)):
-            out.names.add((s.group, s.name))
             part = self._part(s)
             if part is None:
                 continue  # nobody of this section may join the group any more

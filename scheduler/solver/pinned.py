@@ -26,6 +26,7 @@ class PinnedSection:
     facilitator: str | None
     room: str | None
     meetings: tuple[frozenset[int], ...]  # per pinned meeting: the slots it may take
+    rows: tuple[int, ...] = ()  # its rows on the Fixed sheet
 
     def allows(self, slots: tuple[int, ...]) -> bool:
         """Whether a section at these slots can hold every pinned meeting (each its own slot)."""
@@ -71,5 +72,5 @@ def pinned_sections(plan: Plan, previous: Schedule | None = None) -> list[Pinned
                                          len(wanted & set(plan.groups[i].slots)),
                                          len(plan.groups[i].pool), -i))
         out.append(PinnedSection(group, letter, part, facilitator, next(iter(rooms), None),
-                                 meetings))
+                                 meetings, tuple(p.row for p in pins if p.row is not None)))
     return out

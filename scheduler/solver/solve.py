@@ -305,6 +305,8 @@ def _stepwise_week(plan, options, progress, clock, budget_end, stats, polish,
     stats["solutions"] = (1 + steps.stats.polished) if complete else 0
     stats["stepwise"] = {"steps": steps.stats.steps, "repairs": steps.stats.repairs,
                          "polished": steps.stats.polished, "complete": complete}
+    if not complete and steps.week:
+        stats["still_missing"] = steps.still_missing()  # told to the user if no week is found
     stats["pattern_build_seconds"] = round(steps.stats.build_seconds, 3)
     if complete or (keep_partial and steps.week):
         return steps.drafts(), steps.interrupted
@@ -521,11 +523,28 @@ def add_hint(built: BuiltModel, drafts) -> None:
     for d in drafts:
         by_part.setdefault(part_of[(d.group, d.members[0])], []).append(d)
     attending: set[tuple[str, int, int]] = set()  # (person, section index, slot)
+    anchored = {(a.part, a.k): a.letter for a in plan.anchors}
     for part, sections in enumerate(built.vars.by_part):
         order = {p.id: i for i, p in enumerate(plan.groups[part].pool)}
         drafts_here = sorted(by_part.get(part, []), key=lambda d: min(order[m] for m in d.members))
+        # A section named before solving (last week's letter, a pin) takes the draft of
+        # that letter; the others fill the remaining sections in pool order.
+        placed: dict[int, SectionDraft] = {}
+        for k in range(len(sections)):
+            d = next((d for d in drafts_here if d.name and d.name == anchored.get((part, k))), None)
+            if d is not None:
+                placed[k] = d
+                drafts_here.remove(d)
+        rest = iter(drafts_here)
+        for k in range(len(sections)):
+            if k not in placed and (part, k) not in anchored:
+                placed[k] = next(rest, None)
+        for d in rest:  # more drafts than free sections: anchored ones left empty take them
+            k = next((k for k in range(len(sections)) if placed.get(k) is None), None)
+            if k is not None:
+                placed[k] = d
         for k, sv in enumerate(sections):
-            d = drafts_here[k] if k < len(drafts_here) else None
+            d = placed.get(k)
             room_at = dict(zip(d.slots, d.rooms)) if d else {}
             model.add_hint(sv.active, d is not None)
             for t, var in sv.meets.items():

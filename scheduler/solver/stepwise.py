@@ -89,9 +89,8 @@ class Stepwise:
         self.minutes_of = {s.index: s.minutes for s in plan.slots}
         self.part_of = {(gp.group.name, p.id): i for i, gp in enumerate(plan.groups)
                         for p in gp.pool}
-        # Last week's (group, letter)s: with them, polish leaves continuing sections alone.
-        self.carried: set[tuple[str, str]] = set()
-        # Last week's sections as carried over: what continuity is measured against.
+        # Last week's sections as carried over: what continuity is measured against, and
+        # what polish leaves alone.
         self.last: dict[tuple[str, str], SectionDraft] = {}
         # Last week's sections that could not stay as they were (carry.py).
         self.cohorts: list[Cohort] = []
@@ -131,7 +130,6 @@ class Stepwise:
                     self.week.setdefault(part, []).append(d)
         carried = replace(carried, cohorts=cohorts)
         self.cohorts = cohorts
-        self.carried = set(carried.names)
         self.last = {(d.group, d.name): d for ds in self.week.values() for d in ds}
         for cohort in carried.cohorts:
             group = self.plan.groups[cohort.part].group.name
@@ -234,10 +232,10 @@ class Stepwise:
                     continue
                 before = sorted(self.week[part], key=repr)
                 # Continuing sections stay as they were: only this week's new ones are polished.
-                new = [d for d in self.week[part] if (d.group, d.name) not in self.carried]
-                if self.carried and not new:
+                new = [d for d in self.week[part] if (d.group, d.name) not in self.last]
+                if self.last and not new:
                     continue
-                freed = {part: new} if self.carried and len(new) < len(before) else None
+                freed = {part: new} if self.last and len(new) < len(before) else None
                 if self.decide({part}, relax=False, work=POLISH_WORK, freed=freed) \
                         and sorted(self.week[part], key=repr) != before:
                     self.stats.polished += 1
@@ -425,6 +423,27 @@ class Stepwise:
                 if not any(d.name == pin.letter and pin.holds(d)
                            for d in self.week.get(pin.part, []))]
 
+    def still_missing(self) -> list[str]:
+        """What the week lacks, in sentences for the administrator (IDs, no names)."""
+        out = []
+        for pin in self.unheld():
+            rows = ", ".join(str(r) for r in pin.rows)
+            out.append(f"{pin.group} section {pin.letter} as pinned on the Fixed sheet"
+                       + (f" (row {rows})" if len(pin.rows) == 1 else f" (rows {rows})"
+                          if pin.rows else ""))
+        by_group: dict[str, list[str]] = defaultdict(list)
+        short = []
+        for pid, part in self.missing():
+            if part is None:
+                short.append(pid)
+            else:
+                by_group[self.plan.groups[part].group.name].append(pid)
+        for group, pids in sorted(by_group.items()):
+            out.append(f"{group}: {len(pids)} patient(s) not placed ({_some(pids)})")
+        if short:
+            out.append(f"{len(short)} patient(s) short of their program's Min hours ({_some(short)})")
+        return out
+
     def lost(self) -> int:
         """What is missing, in the best-effort prices (LOST_WEIGHTS); a pinned section
         missing counts as all its group's places."""
@@ -529,6 +548,11 @@ class Stepwise:
         roster = self.plan.roster
         return Schedule("feasible", meetings_from(roster, self.drafts()),
                         week_of=roster.settings.week_of, center=roster.settings.center)
+
+
+def _some(ids: list[str], shown: int = 5) -> str:
+    ids = sorted(ids)
+    return ", ".join(ids[:shown]) + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
 
 
 def keep_names(old: list[SectionDraft], new: list[SectionDraft],
