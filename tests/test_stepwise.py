@@ -153,3 +153,26 @@ def test_same_roster_and_seed_give_the_same_week(generated):
     first, _ = run(generated, seed=5)
     second, _ = run(generated, seed=5)
     assert first.drafts() == second.drafts()
+
+
+def test_a_repair_step_that_leaves_more_missing_is_undone():
+    r = two_groups_one_therapist()
+    steps = Stepwise(make_plan(r, extra_sections=2), search, time.perf_counter() + 30)
+    steps.place()
+    assert steps.repair()
+    week = steps.week
+
+    def worse() -> bool:  # as a step stopped by its work limit might end: a section gone
+        part = next(iter(steps.week))
+        steps.week = {**steps.week, part: []}
+        return True
+
+    steps._no_worse(worse, steps.lost())
+    assert steps.week is week and steps.stats.reverted == 1
+
+    def better() -> bool:
+        steps.week = dict(steps.week)
+        return True
+
+    steps._no_worse(better, steps.lost())
+    assert steps.week is not week and steps.stats.reverted == 1

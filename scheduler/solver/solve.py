@@ -304,7 +304,8 @@ def _stepwise_week(plan, options, progress, clock, budget_end, stats, polish,
     # Each polished step is another complete week.
     stats["solutions"] = (1 + steps.stats.polished) if complete else 0
     stats["stepwise"] = {"steps": steps.stats.steps, "repairs": steps.stats.repairs,
-                         "polished": steps.stats.polished, "complete": complete}
+                         "polished": steps.stats.polished, "reverted": steps.stats.reverted,
+                         "complete": complete}
     if not complete and steps.week:
         stats["still_missing"] = steps.still_missing()  # told to the user if no week is found
     stats["pattern_build_seconds"] = round(steps.stats.build_seconds, 3)

@@ -69,6 +69,7 @@ class StepStats:
     steps: int = 0
     repairs: int = 0
     polished: int = 0  # polish steps that changed the week
+    reverted: int = 0  # repair steps undone because they left more missing
     build_seconds: float = 0.0  # spent building the steps' models
 
 
@@ -167,9 +168,13 @@ class Stepwise:
         has room; then patients short of Min hours join elective sections with room, until
         they have enough. Nobody else moves (hard rules checked as in split.py)."""
         joiner = _Joiner(self)
-        for pid, part in self.missing():
-            if part is not None and self.week.get(part):
-                joiner.join(pid, part)
+        pending = [(pid, part) for pid, part in self.missing()
+                   if part is not None and self.week.get(part)]
+        # Fewest sections to choose from first: a patient's one possible evening section
+        # is not taken by a group of theirs that had several.
+        choices = [sum(joiner.fits(pid, part, d) for d in self.week[part]) for pid, part in pending]
+        for _n, _i, (pid, part) in sorted(zip(choices, range(len(pending)), pending)):
+            joiner.join(pid, part)
         programs = self.plan.roster.program_by_name
         minutes = self._minutes()
         for p in self.plan.patients:
@@ -198,7 +203,7 @@ class Stepwise:
                 pin = unheld[self.rng.randrange(len(unheld))]
                 self.tick(f"placing the pinned {pin.group} {pin.letter}")
                 before = self.lost()
-                self.decide({pin.part}, relax=True, lean=True)
+                self._no_worse(lambda: self.decide({pin.part}, relax=True, lean=True), before)
                 self.stats.repairs += 1
                 stuck = 0 if self.lost() < before else stuck + 1
                 if stuck >= GIVE_UP_AFTER:
@@ -213,12 +218,24 @@ class Stepwise:
                 return False
             parts, freed, extra = step
             before = self.lost()
-            self.decide(parts, relax=True, lean=True, freed=freed, extra=extra)
+            self._no_worse(lambda: self.decide(parts, relax=True, lean=True, freed=freed,
+                                               extra=extra), before)
             self.stats.repairs += 1
             stuck = 0 if self.lost() < before else stuck + 1
             if stuck >= GIVE_UP_AFTER:
                 return False  # likely no complete week at all: the exact model can tell
         return False
+
+    def _no_worse(self, step: Callable[[], bool], before: int) -> None:
+        """Run a repair step; keep the week it leaves only if no more is missing than before.
+
+        A step starts from the current sections, but a search stopped by its work limit (or
+        a division into sections that failed and was cut) can end somewhere worse."""
+        saved = self.week
+        step()
+        if self.lost() > before:
+            self.week = saved
+            self.stats.reverted += 1
 
     def polish(self) -> None:
         """Phase 3: each part again under every hard rule, for the soft rules; another pass
