@@ -210,8 +210,8 @@ def _explain_no_schedule(result, limit: float) -> None:
         elapsed = result.stats.get("total_seconds") or limit
         if missing and elapsed < GAVE_UP_SHARE * limit:
             # The stepwise solver stopped repairing: more time would not help.
-            seconds = f"{elapsed:.1f}" if elapsed < 10 else f"{elapsed:.0f}"
-            click.echo(f"No schedule was found: after {seconds} s the solver could not fit "
+            seconds = "a second" if elapsed < 1 else f"{elapsed:.0f} s"
+            click.echo(f"No schedule was found: after {seconds} the solver could not fit "
                        "everything in and stopped; nothing was written.", err=True)
         else:
             click.echo(

@@ -156,5 +156,8 @@ def test_without_best_effort_a_large_roster_says_what_the_best_week_lacked(tmp_p
     assert "the solver could not fit everything in and stopped" in result.output
     assert "When it stopped, its week still lacked:" in result.output
     assert "CBT Skills section A as pinned on the Fixed sheet (row 2)" in result.output
+    assert "CBT Skills (Groups row 3): " in result.output
+    assert "P05 (Patients row 6)" in result.output
+    assert "Ed" not in result.output  # patients by ID and row, never by name
     assert "--best-effort writes that week" in result.output
     assert not (tmp_path / "out").exists()

@@ -176,3 +176,28 @@ def test_a_repair_step_that_leaves_more_missing_is_undone():
 
     steps._no_worse(better, steps.lost())
     assert steps.week is not week and steps.stats.reverted == 1
+
+
+def test_an_incomplete_week_says_whose_places_are_missing_and_what_is_in_the_way():
+    # S1 may lead one meeting a week and a section seats 2: the third patient has no place.
+    from scheduler.solver.lacking import lacking
+
+    r = roster(slot_list=slots("Mon 9:00-10:00", "Tue 9:00-10:00"),
+               groups=[group("A", max_size=2)], staff_list=[staff("S1", max_per_week=1)],
+               rooms=[room("R1")], patient_list=patients(3))
+    steps = Stepwise(make_plan(r, extra_sections=2), search, time.perf_counter() + 30)
+    steps.place()
+    assert not steps.repair()
+    [text] = lacking(steps)
+    assert text.startswith("A: 1 patient(s) not placed: P")
+    assert "All 1 of its sections are full (Max size 2)." in text
+    assert "Facilitators with the skill 'cbt': S1 leads 1 of Max per week 1." in text
+
+
+def test_a_complete_week_lacks_nothing():
+    from scheduler.solver.lacking import lacking
+
+    steps = Stepwise(make_plan(two_groups_one_therapist(), extra_sections=2), search,
+                     time.perf_counter() + 30)
+    steps.place()
+    assert steps.repair() and lacking(steps) == []

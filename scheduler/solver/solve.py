@@ -22,6 +22,7 @@ from .carry import carry_over
 from .explain import explain
 from .objective import Objective
 from .patterns import PatternModel
+from .lacking import lacking
 from .pinned import pinned_sections
 from .plan import Plan, make_plan
 from .split import SectionDraft, bucket_values, meetings_from, split_bucket
@@ -307,7 +308,7 @@ def _stepwise_week(plan, options, progress, clock, budget_end, stats, polish,
                          "polished": steps.stats.polished, "reverted": steps.stats.reverted,
                          "complete": complete}
     if not complete and steps.week:
-        stats["still_missing"] = steps.still_missing()  # told to the user if no week is found
+        stats["still_missing"] = lacking(steps)  # told to the user if no week is found
     stats["pattern_build_seconds"] = round(steps.stats.build_seconds, 3)
     if complete or (keep_partial and steps.week):
         return steps.drafts(), steps.interrupted

@@ -440,27 +440,6 @@ class Stepwise:
                 if not any(d.name == pin.letter and pin.holds(d)
                            for d in self.week.get(pin.part, []))]
 
-    def still_missing(self) -> list[str]:
-        """What the week lacks, in sentences for the administrator (IDs, no names)."""
-        out = []
-        for pin in self.unheld():
-            rows = ", ".join(str(r) for r in pin.rows)
-            out.append(f"{pin.group} section {pin.letter} as pinned on the Fixed sheet"
-                       + (f" (row {rows})" if len(pin.rows) == 1 else f" (rows {rows})"
-                          if pin.rows else ""))
-        by_group: dict[str, list[str]] = defaultdict(list)
-        short = []
-        for pid, part in self.missing():
-            if part is None:
-                short.append(pid)
-            else:
-                by_group[self.plan.groups[part].group.name].append(pid)
-        for group, pids in sorted(by_group.items()):
-            out.append(f"{group}: {len(pids)} patient(s) not placed ({_some(pids)})")
-        if short:
-            out.append(f"{len(short)} patient(s) short of their program's Min hours ({_some(short)})")
-        return out
-
     def lost(self) -> int:
         """What is missing, in the best-effort prices (LOST_WEIGHTS); a pinned section
         missing counts as all its group's places."""
@@ -565,11 +544,6 @@ class Stepwise:
         roster = self.plan.roster
         return Schedule("feasible", meetings_from(roster, self.drafts()),
                         week_of=roster.settings.week_of, center=roster.settings.center)
-
-
-def _some(ids: list[str], shown: int = 5) -> str:
-    ids = sorted(ids)
-    return ", ".join(ids[:shown]) + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
 
 
 def keep_names(old: list[SectionDraft], new: list[SectionDraft],
