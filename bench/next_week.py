@@ -51,13 +51,15 @@ def next_week(src: Path, dst: Path, first: dict, seed: int) -> dict:
     kept = [r for r in rows if r[col["ID"]] not in gone]
     for r in kept:
         if r[col["Keep apart"]]:
-            left = [x.strip() for x in str(r[col["Keep apart"]]).split(",") if x.strip() not in gone]
+            left = [x.strip() for x in str(r[col["Keep apart"]]).split(",")
+                    if x.strip() not in gone]
             r[col["Keep apart"]] = ", ".join(left) or None
     ids = {r[col["ID"]] for r in rows}
     admitted = []
     for k in range(n):
         r = list(rng.choice(kept))
-        r[col["ID"]] = next(f"{r[col['ID']]}N{i}" for i in range(1, 99) if f"{r[col['ID']]}N{i}" not in ids)
+        source = r[col["ID"]]
+        r[col["ID"]] = next(f"{source}N{i}" for i in range(1, 99) if f"{source}N{i}" not in ids)
         ids.add(r[col["ID"]])
         r[col["Name"]] = f"New {k + 1}."
         r[col["Admitted"]] = week_of + dt.timedelta(days=5)
@@ -116,7 +118,8 @@ def run_one(patients: int, seed: int) -> dict:
     peak_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     out = {"patients": patients, "time_limit": limit, "wall_seconds": round(wall, 1),
            "peak_mb": peak_mb, "status": result.status, "pins": len(roster2.pins),
-           "exact_model": result.stats.get("exact_model"), **{k: len(v) for k, v in planted.items()}}
+           "exact_model": result.stats.get("exact_model"),
+           **{k: len(v) for k, v in planted.items()}}
     if result.schedule is None:
         return out
     changes = compare(first, result.schedule, roster2)
@@ -180,8 +183,9 @@ def main() -> None:
     rows = []
     for size in args.sizes:
         print(f"{size} patients...", file=sys.stderr, flush=True)
-        done = subprocess.run([sys.executable, __file__, "--one", str(size), "--seed", str(args.seed)],
-                              capture_output=True, text=True, cwd=ROOT)
+        done = subprocess.run(
+            [sys.executable, __file__, "--one", str(size), "--seed", str(args.seed)],
+            capture_output=True, text=True, cwd=ROOT)
         if done.returncode != 0:
             rows.append({"patients": size, "error": done.stderr.strip().splitlines()[-1:]})
         else:

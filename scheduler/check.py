@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from .domain import Roster, clock, natural_key
+from .domain import DAY_NAMES, Roster, clock, natural_key
 from .solution import Meeting, Schedule
 
 # Short labels of the rules, as numbered in docs/rules.md; 0 is not a rule of that
@@ -26,6 +26,7 @@ RULE_LABELS = {
     6: "rooms that fit",
     7: "keep apart",
     8: "a role model in every peer group",
+    9: "sessions as pinned on the Fixed sheet",
 }
 
 
@@ -106,6 +107,7 @@ class _Checker:
         self.rooms()
         self.keep_apart()
         self.role_models()
+        self.pins()
 
     # helpers
 
@@ -408,3 +410,46 @@ class _Checker:
                 listed = _ids(p.id for p in members) or "nobody"
                 self.add(8, self.at(meetings[0]), "no role model among its members "
                          f"({listed})", meetings[0])
+
+    # 9: the Fixed sheet
+
+    def pins(self) -> None:
+        """A row with a Day is one meeting of its section on that day (at its Start and in its
+        Room when given); a row without one puts every meeting in its Room; a Facilitator on
+        any row leads the whole section."""
+        rows: dict[tuple[str, str], list] = defaultdict(list)
+        for pin in getattr(self.roster, "pins", ()):
+            rows[(pin.group, pin.section)].append(pin)
+        for (group, section), pins in rows.items():
+            meetings = self.by_section.get((group, section), [])
+            name = f"{group} {section}"
+            if not meetings:
+                where = ", ".join(str(p.row) for p in pins)
+                self.add(9, f"{name} (Fixed row {where})", "is pinned but does not run",
+                         group=group)
+                continue
+            used: set[int] = set()
+            for pin in pins:
+                if pin.facilitator is not None:
+                    for m in meetings:
+                        if m.facilitator != pin.facilitator:
+                            self.add(9, self.at(m), f"led by {m.facilitator}, but Fixed row "
+                                     f"{pin.row} pins {self.staff_text(pin.facilitator)}", m,
+                                     staff=m.facilitator)
+                if pin.day is None:
+                    for m in meetings:
+                        if pin.room is not None and m.room != pin.room:
+                            self.add(9, self.at(m), f"in {m.room}, but Fixed row {pin.row} pins "
+                                     f"every meeting of {name} to {pin.room}", m, room=m.room)
+                    continue
+                match = next((i for i, m in enumerate(meetings) if i not in used
+                              and m.day == pin.day and pin.start in (None, m.start)
+                              and pin.room in (None, m.room)), None)
+                if match is None:
+                    when = DAY_NAMES[pin.day] + (f" at {clock(pin.start)}" if pin.start is not None else "")
+                    room = f" in {pin.room}" if pin.room else ""
+                    self.add(9, f"{name} (Fixed row {pin.row})",
+                             f"is pinned to meet {when}{room}, but no meeting of it does",
+                             group=group)
+                else:
+                    used.add(match)

@@ -16,6 +16,7 @@ from tiny import NEWCOMER, group, patient, program, room, roster, slots, staff
 
 from scheduler.check import check_schedule
 from scheduler.cli import main
+from scheduler.domain import Pin
 from scheduler.solution import Meeting, Schedule
 
 # --- a small sound week to break one rule at a time ---------------------------------------
@@ -324,6 +325,43 @@ def test_rule8_a_peer_section_without_a_role_model():
     r.patients[3] = dataclasses.replace(r.patients[3], role_model=False)
     v = only(broken(r), 8)
     assert v.text.startswith("Mon 10:00 Peer B: no role model among its members (P3, P4)")
+
+
+# --- rule 9: the Fixed sheet ----------------------------------------------------------------
+
+def pinned(*pins):
+    r = center()
+    r.pins = list(pins)
+    return r
+
+
+def test_rule9_pins_the_week_keeps_break_nothing():
+    r = pinned(Pin("CBT", "A", day=2, start=9 * 60, room="R2", facilitator="S2", row=2),
+               Pin("Peer", "B", room="R2", row=3))
+    assert broken(r) == []
+
+
+def test_rule9_a_pinned_meeting_moved_by_hand():
+    week = sound_week()
+    r = pinned(Pin("CBT", "A", day=2, start=9 * 60, room="R2", row=2))
+    v = only(broken(r, cbt_a=moved(week["cbt_a"], room="R1")), 9)
+    assert v.text == ("CBT A (Fixed row 2) is pinned to meet Wed at 9:00 in R2, but no meeting "
+                      "of it does (rule 9: sessions as pinned on the Fixed sheet).")
+
+
+def test_rule9_a_pinned_facilitator_and_room_for_the_whole_section():
+    week = sound_week()
+    r = pinned(Pin("Peer", "A", room="R1", facilitator="S1", row=4))
+    found = broken(r, peer_a_tue=moved(week["peer_a_tue"], facilitator="S3", room="R3"))
+    assert sorted(v.rule for v in found) == [1, 9, 9]  # rule 1: one facilitator per section
+    texts = [v.text for v in found if v.rule == 9]
+    assert any("led by S3, but Fixed row 4 pins S1 (Dana Ortiz)" in t for t in texts)
+    assert any("in R3, but Fixed row 4 pins every meeting of Peer A to R1" in t for t in texts)
+
+
+def test_rule9_a_pinned_section_that_does_not_run():
+    v = only(broken(pinned(Pin("Women", "A", day=3, row=5))), 9)
+    assert v.text.startswith("Women A (Fixed row 5) is pinned but does not run")
 
 
 # --- names, order ----------------------------------------------------------------------------

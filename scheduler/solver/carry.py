@@ -1,8 +1,8 @@
-"""Last week's sections, carried into this week on rosters too large for the exact model.
+"""Last week's sections, carried into this week by the stepwise solver.
 
 The exact model keeps continuing patients together through its continuity term
-(objective.py). On large rosters the stepwise solver starts instead from last
-week itself: every section of last week that still obeys the hard rules this
+(objective.py). The stepwise solver (the whole answer on large rosters, the exact
+model's starting week on the others) starts instead from last week itself: every section of last week that still obeys the hard rules this
 week is kept as it was (same letter, members, facilitator, times and rooms),
 minus the patients who left it. What no longer fits is dropped at the smallest
 scale possible: one patient (discharged, program changed, no longer free then),
@@ -134,9 +134,11 @@ class _Carry:
         kept: list[str] = []
         for pid in sorted(members, key=natural_key):
             cap = self.patient_cap[pid]
-            if not set(slots) <= self.patient_free[pid] or any(("patient", pid, t) in self.busy for t in slots):
+            if not set(slots) <= self.patient_free[pid] \
+                    or any(("patient", pid, t) in self.busy for t in slots):
                 continue
-            if cap is not None and any(self.per_day[("patient", pid, d)] + n > cap for d, n in days.items()):
+            if cap is not None and any(self.per_day[("patient", pid, d)] + n > cap
+                                       for d, n in days.items()):
                 continue
             if self.apart.get(pid, set()) & set(kept):
                 continue
@@ -153,7 +155,8 @@ class _Carry:
         if len(members) > min([g.max_size] + [r.capacity for r in rooms]):
             return "it has more members than the group or room now allows"
         patients = roster.patient_by_id
-        if any(not patients[pid].needs - g.room_needs <= r.features for pid in members for r in rooms):
+        if any(not patients[pid].needs - g.room_needs <= r.features
+               for pid in members for r in rooms):
             return "a member needs a room feature its room lacks"
         if g.is_peer and not set(members) & self.plan.role_models:
             return "no role model is left in it"

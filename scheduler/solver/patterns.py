@@ -474,8 +474,9 @@ class PatternModel:
                 homes.append(home)
                 homes_in[position[id(b)]].append(home)
                 out.append(-2 * len(set(d.slots) & set(b.pattern.slots)) * home)
+                room = b.rooms.get(d.rooms[0]) if d.rooms else None
                 for units, var in ([(5, b.members.get(pid)) for pid in d.members]
-                                   + [(3, b.leads.get(d.facilitator)), (n, b.rooms.get(d.rooms[0]) if d.rooms else None)]):
+                                   + [(3, b.leads.get(d.facilitator)), (n, room)]):
                     if var is None:
                         continue
                     kept = m.new_bool_var("")
