@@ -43,7 +43,8 @@ class SolveOptions:
     best_effort: bool = False
     # The pre-checks already proved no complete week exists: go straight to best effort.
     impossible: bool = False
-    # Last week's schedule: keep its sections together (see anchors.py, Objective.continuity).
+    # Last week's schedule: keep its sections together (anchors.py and Objective.continuity
+    # in the exact model, carry.py in the stepwise solver).
     previous: Schedule | None = None
 
 
