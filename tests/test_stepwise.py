@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 from checker import check
 from ortools.sat.python import cp_model
-from tiny import group, patients, program, room, roster, slots, staff
+from tiny import group, patient, patients, program, room, roster, slots, staff
 
 from scheduler.generate import generate, write_generated
 from scheduler.output import schedule_json
@@ -201,3 +201,52 @@ def test_a_complete_week_lacks_nothing():
                      time.perf_counter() + 30)
     steps.place()
     assert steps.repair() and lacking(steps) == []
+
+
+def two_therapists(therapists: dict[str, str]):
+    """A therapy group meeting once; S1 and S2 can both lead it; sections seat 2."""
+    return roster(slot_list=slots("Mon 9:00-10:00", "Tue 9:00-10:00"),
+                  groups=[group("A", max_size=2)], staff_list=[staff("S1"), staff("S2")],
+                  rooms=[room("R1"), room("R2")],
+                  patient_list=[patient(pid, therapist=sid) for pid, sid in therapists.items()])
+
+
+def week_of(r, sections):
+    """A Stepwise holding exactly these (facilitator, slot, room, members) sections."""
+    from scheduler.solver.split import SectionDraft
+
+    steps = Stepwise(make_plan(r, extra_sections=2), search, time.perf_counter() + 30)
+    steps.week = {0: [SectionDraft("A", (t,), (room_name,), sid, tuple(members))
+                      for sid, t, room_name, members in sections]}
+    return steps
+
+
+def test_two_patients_each_in_the_other_therapists_section_change_places():
+    from scheduler.solver.swaps import therapist_swaps
+
+    r = two_therapists({"P1": "S1", "P2": "S2"})
+    steps = week_of(r, [("S2", 0, "R1", ["P1"]), ("S1", 1, "R2", ["P2"])])
+    assert therapist_swaps(steps, lambda: False) == 1
+    assert {d.facilitator: d.members for d in steps.week[0]} == {"S1": ("P1",), "S2": ("P2",)}
+    data = json.loads(schedule_json(r, steps.schedule()))
+    assert check(r, data) == []
+
+
+def test_no_exchange_takes_a_patient_away_from_their_own_therapist():
+    from scheduler.solver.swaps import therapist_swaps
+
+    # P2 sees S1 already; moving P1 alone would leave S2's section empty (Min size 1).
+    r = two_therapists({"P1": "S1", "P2": "S1"})
+    steps = week_of(r, [("S2", 0, "R1", ["P1"]), ("S1", 1, "R2", ["P2"])])
+    assert therapist_swaps(steps, lambda: False) == 0
+    assert {d.facilitator: d.members for d in steps.week[0]} == {"S2": ("P1",), "S1": ("P2",)}
+
+
+def test_a_patient_moves_to_their_therapists_section_when_it_has_room():
+    from scheduler.solver.swaps import therapist_swaps
+
+    r = two_therapists({"P1": "S1", "P2": "S1", "P3": "S2"})
+    steps = week_of(r, [("S2", 0, "R1", ["P1", "P3"]), ("S1", 1, "R2", ["P2"])])
+    assert therapist_swaps(steps, lambda: False) == 1
+    assert {d.facilitator: d.members for d in steps.week[0]} == {"S2": ("P3",),
+                                                                 "S1": ("P1", "P2")}

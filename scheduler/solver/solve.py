@@ -27,6 +27,7 @@ from .pinned import pinned_sections
 from .plan import Plan, make_plan
 from .split import SectionDraft, bucket_values, meetings_from, split_bucket
 from .stepwise import STEP_GAP, Stepwise
+from .swaps import therapist_swaps
 from .variables import Variables
 
 # Sections considered beyond the fewest that could seat every eligible patient.
@@ -301,6 +302,9 @@ def _stepwise_week(plan, options, progress, clock, budget_end, stats, polish,
             if polish:
                 tick("improving the week group by group")
                 steps.polish()
+                if not steps.last:  # with last week, continuity outranks own therapist
+                    stats["therapist_swaps"] = therapist_swaps(
+                        steps, lambda: time.perf_counter() >= clock.deadline - 0.5)
     except KeyboardInterrupt:
         steps.interrupted = True
     # Each polished step is another complete week.
