@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -348,3 +349,11 @@ class Roster:
                 if other != p.id:
                     pairs.add(tuple(sorted((p.id, other))))
         return sorted(pairs)
+
+    def kept_apart_from(self) -> dict[str, set[str]]:
+        """Patient ID -> the IDs they are kept apart from (either way round)."""
+        out: dict[str, set[str]] = defaultdict(set)
+        for a, b in self.keep_apart_pairs():
+            out[a].add(b)
+            out[b].add(a)
+        return out

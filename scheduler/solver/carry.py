@@ -64,10 +64,7 @@ class _Carry:
         self.per_week: Counter = Counter()  # staff -> meetings
         self.patient_cap = {p.id: roster.program_by_name[p.program].max_per_day
                             for p in plan.patients}
-        self.apart: dict[str, set[str]] = {}
-        for a, b in roster.keep_apart_pairs():
-            self.apart.setdefault(a, set()).add(b)
-            self.apart.setdefault(b, set()).add(a)
+        self.apart = roster.kept_apart_from()
 
     def run(self, previous: Schedule) -> Carried:
         out = Carried()
@@ -140,7 +137,7 @@ class _Carry:
             if cap is not None and any(self.per_day[("patient", pid, d)] + n > cap
                                        for d, n in days.items()):
                 continue
-            if self.apart.get(pid, set()) & set(kept):
+            if self.apart[pid] & set(kept):
                 continue
             kept.append(pid)
         return kept

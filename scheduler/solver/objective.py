@@ -23,7 +23,7 @@ from .constraints import LOST_WEIGHTS
 # quality rule's unit (own therapist is 20 points).
 CONTINUITY_WEIGHT = 10
 from .plan import Plan
-from .variables import Variables
+from .variables import Variables, both
 
 
 @dataclass
@@ -128,10 +128,7 @@ class Objective:
                 leads = sv.leads.get(therapist.get(pid, ""))
                 if leads is None:
                     continue
-                both = self.model.new_bool_var("")
-                self.model.add_implication(both, member)
-                self.model.add_implication(both, leads)
-                sees[pid].append(both)
+                sees[pid].append(both(self.model, member, leads))
         for pid in sorted(therapist):
             if not sees[pid]:
                 term.constant += 1  # unavoidable: no section could pair them
@@ -155,9 +152,9 @@ class Objective:
                     term.add(self._excess(LinearExpr.sum(meets), 1, len(meets) - 1), 4)
             for day in sorted(on):
                 if day + 1 in on:
-                    both = self.model.new_bool_var("")
-                    self.model.add_bool_or([~on[day], ~on[day + 1], both])
-                    term.add(both)
+                    neighbours = self.model.new_bool_var("")
+                    self.model.add_bool_or([~on[day], ~on[day + 1], neighbours])
+                    term.add(neighbours)
 
     def same_room(self, term: Term) -> None:
         """Soft: +1 unit per room a section uses beyond its first."""

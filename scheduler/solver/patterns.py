@@ -28,6 +28,7 @@ from ..rules import scaled
 from .constraints import LOST_WEIGHTS
 from .objective import CONTINUITY_WEIGHT
 from .plan import Plan
+from .variables import both
 
 if TYPE_CHECKING:
     from .pinned import PinnedSection
@@ -479,10 +480,7 @@ class PatternModel:
                                    + [(3, b.leads.get(d.facilitator)), (n, room)]):
                     if var is None:
                         continue
-                    kept = m.new_bool_var("")
-                    m.add_implication(kept, home)
-                    m.add_implication(kept, var)
-                    out.append(-units * kept)
+                    out.append(-units * both(m, home, var))
             if len(homes) > 1:
                 m.add_at_most_one(homes)
         for i, homes in homes_in.items():
@@ -523,11 +521,9 @@ class PatternModel:
                 leads = b.leads.get(therapist.get(pid, ""))
                 if leads is None:
                     continue
-                both = m.new_bool_var("")
-                m.add_implication(both, member)
-                m.add_implication(both, leads)
-                sees[pid].append(both)
-                with_therapist[(i, therapist[pid])].append(both)
+                pair = both(m, member, leads)
+                sees[pid].append(pair)
+                with_therapist[(i, therapist[pid])].append(pair)
         for (i, _), vars_ in with_therapist.items():
             # They all join that therapist's one section of the pattern.
             m.add(LinearExpr.sum(vars_) <= self.plan.groups[self.buckets[i].pattern.part].group.max_size)

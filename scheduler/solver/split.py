@@ -24,6 +24,7 @@ from ..solution import Meeting
 from .objective import CONTINUITY_WEIGHT
 from .patterns import Bucket, PatternModel
 from .plan import Plan
+from .variables import both
 
 
 @dataclass(frozen=True)
@@ -208,23 +209,13 @@ def _together(m, value: BucketValue, x, room_of, n: int, cohorts: list[SectionDr
         for k in range(n):
             homes_at[k].append(home[k])
         for pid in here:
-            stays = []
-            for k in range(n):
-                z = m.new_bool_var("")
-                m.add_implication(z, home[k])
-                m.add_implication(z, x[pid, k])
-                stays.append(z)
+            stays = [both(m, home[k], x[pid, k]) for k in range(n)]
             out.append((5 * weight, 1 - LinearExpr.sum(stays)))
         if cohort.facilitator in value.leads:
             out.append((3 * weight, ~home[value.leads.index(cohort.facilitator)]))
         if cohort.rooms and cohort.rooms[0] in value.rooms:
             j = value.rooms.index(cohort.rooms[0])
-            same = []
-            for k in range(n):
-                z = m.new_bool_var("")
-                m.add_implication(z, home[k])
-                m.add_implication(z, room_of[k, j])
-                same.append(z)
+            same = [both(m, home[k], room_of[k, j]) for k in range(n)]
             out.append((len(cohort.slots) * weight, 1 - LinearExpr.sum(same)))
     for homes in homes_at:
         if len(homes) > 1:

@@ -129,14 +129,13 @@ class Stepwise:
                     cohorts.append(Cohort(part, d.name, d.members, "it is pinned elsewhere"))
                 else:
                     self.week.setdefault(part, []).append(d)
-        carried = replace(carried, cohorts=cohorts)
         self.cohorts = cohorts
         self.last = {(d.group, d.name): d for ds in self.week.values() for d in ds}
-        for cohort in carried.cohorts:
+        for cohort in cohorts:
             group = self.plan.groups[cohort.part].group.name
             self.last[(group, cohort.name)] = SectionDraft(group, (), (), "", cohort.members,
                                                            cohort.name)
-        for cohort in carried.cohorts:
+        for cohort in cohorts:
             if self._out_of_time():
                 return
             gp = self.plan.groups[cohort.part]
@@ -202,21 +201,16 @@ class Stepwise:
                 # A pinned section missing from the week: its whole part again, pin included.
                 pin = unheld[self.rng.randrange(len(unheld))]
                 self.tick(f"placing the pinned {pin.group} {pin.letter}")
-                before = self.lost()
-                self._no_worse(lambda: self.decide({pin.part}, relax=True, lean=True), before)
-                self.stats.repairs += 1
-                stuck = 0 if self.lost() < before else stuck + 1
-                if stuck >= GIVE_UP_AFTER:
+                parts, freed, extra = {pin.part}, {}, {}
+            else:
+                missing = self.missing()
+                if not missing:
+                    return True
+                self.tick(f"repairing the week: {len(missing)} place(s) still missing")
+                step = self._neighbourhood(missing, widen=stuck)
+                if step is None:
                     return False
-                continue
-            missing = self.missing()
-            if not missing:
-                return True
-            self.tick(f"repairing the week: {len(missing)} place(s) still missing")
-            step = self._neighbourhood(missing, widen=stuck)
-            if step is None:
-                return False
-            parts, freed, extra = step
+                parts, freed, extra = step
             before = self.lost()
             self._no_worse(lambda: self.decide(parts, relax=True, lean=True, freed=freed,
                                                extra=extra), before)
@@ -575,10 +569,7 @@ class _Joiner:
         roster = steps.plan.roster
         self.roster = roster
         self.fixed = steps.fixed()
-        self.apart: dict[str, set[str]] = defaultdict(set)
-        for a, b in roster.keep_apart_pairs():
-            self.apart[a].add(b)
-            self.apart[b].add(a)
+        self.apart = roster.kept_apart_from()
 
     def fits(self, pid: str, part: int, d: SectionDraft) -> bool:
         roster, fixed, day_of = self.roster, self.fixed, self.steps.day_of

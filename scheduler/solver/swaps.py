@@ -11,7 +11,7 @@ seeing them, and the group, its sections and their times stay as they are.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import replace
 
 from ..domain import THERAPY
@@ -20,37 +20,31 @@ from .split import SectionDraft
 
 def therapist_swaps(steps, out_of_time) -> int:
     """Moves and exchanges made (see the module docstring); steps.week is updated in place."""
-    plan, roster = steps.plan, steps.plan.roster
+    plan = steps.plan
     therapist = {p.id: p.primary_therapist for p in plan.patients if p.primary_therapist}
-    apart: dict[str, set[str]] = defaultdict(set)
-    for a, b in roster.keep_apart_pairs():
-        apart[a].add(b)
-        apart[b].add(a)
-    check = _Check(steps, apart)
+    check = _Check(steps, plan.roster.kept_apart_from())
     made = 0
     for part in sorted(steps.week):
-        g = plan.groups[part].group
-        if g.kind != THERAPY or len(steps.week[part]) < 2:
+        if plan.groups[part].group.kind != THERAPY or len(steps.week[part]) < 2:
             continue
-        changed = True
-        while changed and not out_of_time():
-            changed = False
-            sections = steps.week[part]
-            for x in sections:
-                for pid in x.members:
-                    own = therapist.get(pid)
-                    if own is None or own == x.facilitator or check.sees(pid, own):
-                        continue
-                    for y in (d for d in sections if d.facilitator == own):
-                        if _try(steps, check, part, pid, x, y, therapist):
-                            made += 1
-                            changed = True
-                            break
-                    if changed:
-                        break
-                if changed:
-                    break
+        # Each change seats one more patient with their therapist, so this ends.
+        while not out_of_time() and _one_change(steps, check, part, therapist):
+            made += 1
     return made
+
+
+def _one_change(steps, check, part: int, therapist) -> bool:
+    """The first move or exchange that holds in this part; False when there is none."""
+    sections = steps.week[part]
+    for x in sections:
+        for pid in x.members:
+            own = therapist.get(pid)
+            if own is None or own == x.facilitator or check.sees(pid, own):
+                continue
+            if any(_try(steps, check, part, pid, x, y, therapist)
+                   for y in sections if y.facilitator == own):
+                return True
+    return False
 
 
 def _try(steps, check, part, pid, x, y, therapist) -> bool:

@@ -10,6 +10,14 @@ from ortools.sat.python.cp_model import CpModel, IntVar, LinearExpr
 from .plan import GroupPlan, Plan
 
 
+def both(model: CpModel, a, b) -> IntVar:
+    """A literal that can be true only when a and b are (an objective rewards it)."""
+    lit = model.new_bool_var("")
+    model.add_implication(lit, a)
+    model.add_implication(lit, b)
+    return lit
+
+
 @dataclass
 class SectionVars:
     """Variables of one candidate section (group, k)."""
