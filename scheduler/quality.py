@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .domain import DAY_NAMES, THERAPY, Roster, key
-from .rules import RULE_BY_KEY, SOFT_RULES
+from .rules import RULE_BY_KEY, SAME_DAY_UNITS, SOFT_RULES
 from .solution import Schedule, Section
 
 BALANCED_SPREAD = 30  # percentage points within a skill team still called balanced
@@ -203,7 +203,7 @@ def spread(week: _Week) -> RuleResult:
         days = {m.day for m in sec.meetings}
         repeats = n - len(days)
         adjacent = sum(1 for d in days if d + 1 in days)
-        cost = 4 * repeats + adjacent
+        cost = SAME_DAY_UNITS * repeats + adjacent
         units += cost
         best = _best_spread(_shared_days(week, sec), n)
         if cost <= best:
@@ -230,13 +230,13 @@ def _shared_days(week: _Week, sec: Section) -> set[int]:
 
 
 def _best_spread(days: set[int], n: int) -> int:
-    """The lowest spread cost of n meetings on these days (4 per repeat, 1 per neighbour)."""
+    """The lowest spread cost of n meetings on these days (as spread() counts them)."""
     if not days:
         return 0
     best = None
     for k in range(1, min(n, len(days)) + 1):
         for chosen in itertools.combinations(sorted(days), k):
-            cost = 4 * (n - k) + sum(1 for d in chosen if d + 1 in chosen)
+            cost = SAME_DAY_UNITS * (n - k) + sum(1 for d in chosen if d + 1 in chosen)
             best = cost if best is None else min(best, cost)
     return best or 0
 

@@ -15,9 +15,11 @@ from scheduler.generate import generate, write_generated
 from scheduler.output import schedule_json
 from scheduler.reader import read_roster
 from scheduler.solver.patterns import Fixed, PatternModel
+from scheduler.solver.pinned import PinnedSection
 from scheduler.solver.plan import make_plan
 from scheduler.solver.split import bucket_values
 from scheduler.solver.stepwise import STEP_GAP, Stepwise
+from scheduler.solver.variables import complete_hint
 
 
 def search(model, limit, work):
@@ -250,3 +252,90 @@ def test_a_patient_moves_to_their_therapists_section_when_it_has_room():
     assert therapist_swaps(steps, lambda: False) == 1
     assert {d.facilitator: d.members for d in steps.week[0]} == {"S2": ("P3",),
                                                                  "S1": ("P1", "P2")}
+
+
+def evening_therapist(a_staff=("S1", "S2")):
+    """A can meet Mon 9:00 or 18:00; B's patients only come at 18:00. S1 works both times but
+    leads one meeting a week; S2 works mornings only."""
+    team = [staff("S1", max_per_week=1), staff("S2", available="Mon 9:00-10:00")]
+    return roster(
+        slot_list=slots("Mon 9:00-10:00", "Mon 18:00-19:00"),
+        groups=[group("A", programs=("Res",)), group("B", programs=("IOP",))],
+        programs=[program(), program("IOP", attends="Mon 18:00-19:00")],
+        staff_list=[s for s in team if s.id in a_staff],
+        rooms=[room("R1"), room("R2")],
+        patient_list=patients(3) + patients(3, prefix="I", program="IOP"),
+    )
+
+
+def test_placing_a_part_leaves_a_later_part_the_therapist_it_cannot_do_without():
+    r = evening_therapist()
+    plan = make_plan(r, extra_sections=1)
+    a, b = part_of(plan, "A"), part_of(plan, "B")
+    model = PatternModel(plan, {a}, relax=True, lean=True, later=(b,))
+    values = bucket_values(model, solved(model))
+    assert [(v.bucket.pattern.slots, v.leads) for v in values] == [((0,), ["S2"])]
+
+
+def test_a_part_still_takes_the_only_therapist_it_has_rather_than_miss_its_patients():
+    r = evening_therapist(a_staff=("S1",))
+    plan = make_plan(r, extra_sections=1)
+    a, b = part_of(plan, "A"), part_of(plan, "B")
+    model = PatternModel(plan, {a}, relax=True, lean=True, later=(b,))
+    solver = solved(model)
+    assert sum(solver.value(v) for v in model.missed.values()) == 0
+    assert [v.leads for v in bucket_values(model, solver)] == [["S1"]]
+
+
+def test_a_partial_hint_is_completed_with_the_hinted_values_kept():
+    m = cp_model.CpModel()
+    x, y = m.new_bool_var("x"), m.new_bool_var("y")
+    total = m.new_int_var(0, 2, "total")  # an auxiliary a step's hint leaves out
+    m.add(total == x + y)
+    m.minimize(total)
+    m.add_hint(x, 1)
+    m.add_hint(y, 1)
+    assert complete_hint(m)
+    hint = dict(zip(m.proto.solution_hint.vars, m.proto.solution_hint.values))
+    assert hint == {x.index: 1, y.index: 1, total.index: 2}
+
+
+def test_an_infeasible_hint_is_left_as_it_was():
+    m = cp_model.CpModel()
+    x, y = m.new_bool_var("x"), m.new_bool_var("y")
+    m.add_bool_or([~x, ~y])
+    m.new_int_var(0, 2, "unhinted")
+    m.add_hint(x, 1)
+    m.add_hint(y, 1)
+    assert not complete_hint(m)
+    assert len(m.proto.solution_hint.vars) == 2
+
+
+def test_placing_a_part_keeps_a_later_pinned_section_its_room_and_facilitator():
+    r = two_groups_one_therapist()
+    plan = make_plan(r, extra_sections=2)
+    a, b = part_of(plan, "A"), part_of(plan, "B")
+    # B's section A is pinned to Tue 9:00 with S1, the time A would otherwise take.
+    pin = PinnedSection("B", "A", b, "S1", "R1", (frozenset({1}),))
+    steps = Stepwise(plan, search, time.perf_counter() + 30)
+    steps.pins = [pin]
+    steps.decide({a}, relax=True, lean=True, later=(b,))
+    assert [(d.slots, d.facilitator) for d in steps.week[a]] == [((0,), "S1")]
+    steps.decide({b}, relax=True, lean=True)
+    assert not steps.unheld()
+
+
+def test_an_incomplete_week_names_the_pinned_section_it_could_not_hold():
+    from scheduler.solver.lacking import lacking
+
+    r = roster(slot_list=slots("Mon 9:00-10:00", "Tue 9:00-10:00"), groups=[group("A")],
+               staff_list=[staff("S1", available="Tue 9:00-10:00")], rooms=[room("R1")],
+               patient_list=patients(2))
+    plan = make_plan(r, extra_sections=2)
+    steps = Stepwise(plan, search, time.perf_counter() + 30)
+    # Pinned to Monday with S1, who works Tuesdays only.
+    steps.pins = [PinnedSection("A", "A", part_of(plan, "A"), "S1", "R1", (frozenset({0}),),
+                                rows=(2,))]
+    steps.place()
+    assert not steps.repair()
+    assert lacking(steps)[0].startswith("A section A as pinned on the Fixed sheet (row 2): ")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python.cp_model import CpModel, CpSolver, IntVar, LinearExpr
 
 from ..domain import THERAPY, key
-from ..rules import SOFT_RULES, scaled
+from ..rules import SAME_DAY_UNITS, SOFT_RULES, scaled
 from .constraints import LOST_WEIGHTS
 
 # Points per continuity unit: a patient leaving their peers (5 units) outweighs any
@@ -138,8 +138,8 @@ class Objective:
             term.add(miss)
 
     def spread(self, term: Term) -> None:
-        """Soft: +1 unit per pair of a section's meetings on neighbouring days; +4 per
-        extra meeting on a day the section already meets."""
+        """Soft: +1 unit per pair of a section's meetings on neighbouring days;
+        +SAME_DAY_UNITS per extra meeting on a day the section already meets."""
         for sv in self.vars.sections:
             if sv.group.sessions < 2:
                 continue
@@ -149,7 +149,8 @@ class Objective:
                 for m in meets:
                     self.model.add_implication(m, on[day])
                 if len(meets) > 1:
-                    term.add(self._excess(LinearExpr.sum(meets), 1, len(meets) - 1), 4)
+                    term.add(self._excess(LinearExpr.sum(meets), 1, len(meets) - 1),
+                             SAME_DAY_UNITS)
             for day in sorted(on):
                 if day + 1 in on:
                     neighbours = self.model.new_bool_var("")

@@ -17,6 +17,7 @@ prove that none does.
 from __future__ import annotations
 
 import itertools
+import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING
 from ortools.sat.python.cp_model import CpModel, IntVar, LinearExpr
 
 from ..domain import THERAPY
-from ..rules import scaled
+from ..rules import SAME_DAY_UNITS, scaled
 from .constraints import LOST_WEIGHTS
 from .objective import CONTINUITY_WEIGHT
 from .plan import Plan
@@ -76,10 +77,12 @@ class Fixed:
 
 
 def spread_units(slots: tuple[int, ...], day_of: dict[int, int]) -> int:
-    """4 per extra meeting on one day, 1 per pair of neighbouring days (as the Spread rule)."""
+    """SAME_DAY_UNITS per extra meeting on one day, 1 per pair of neighbouring days (as the
+    Spread rule)."""
     days = [day_of[t] for t in slots]
     distinct = set(days)
-    return 4 * (len(days) - len(distinct)) + sum(1 for d in distinct if d + 1 in distinct)
+    return SAME_DAY_UNITS * (len(days) - len(distinct)) \
+        + sum(1 for d in distinct if d + 1 in distinct)
 
 
 def candidate_patterns(plan: Plan, part: int, free: dict[str, set[int]] | None = None,
@@ -149,7 +152,7 @@ class PatternModel:
                  lean: bool = False, reserve: dict[tuple[str, str], int] | None = None,
                  pools: dict[int, set[str]] | None = None, caps: dict[int, int] | None = None,
                  keep: list[tuple[int, "SectionDraft"]] = (),
-                 pins: list["PinnedSection"] = ()):
+                 pins: list["PinnedSection"] = (), later: tuple[int, ...] = ()):
         """parts: only these group parts (default: all); fixed: what the other parts hold;
         relax: a missed group or minutes below Min hours are priced (LOST_WEIGHTS), not forbidden;
         include: patterns each part must be able to use (its current ones);
@@ -160,7 +163,9 @@ class PatternModel:
         (the rest of the part's sections are in fixed);
         keep: (part, section) of last week's sections being re-decided: moving away from
         them costs continuity points (stepwise with --previous);
-        pins: pinned sections (pinned.py) these parts must hold (Fixed sheet).
+        pins: pinned sections (pinned.py) these parts must hold (Fixed sheet);
+        later: parts still to be placed after these (stepwise): taking the staff or rooms
+        they cannot do without is priced as the places it would cost them (_left_for_later).
         """
         self.keep = list(keep)
         self.pins = list(pins)
@@ -170,6 +175,7 @@ class PatternModel:
         self.include = include or {}
         self.lean = lean
         self.reserve = reserve or {}
+        self.later = tuple(later)
         self.plan = plan
         self.model = CpModel()
         self.parts = set(range(len(plan.groups))) if parts is None else set(parts)
@@ -451,6 +457,7 @@ class PatternModel:
         weighted = [scaled(weights[name]) * expr for name, expr in terms if weights[name] > 0]
         weighted += [w * expr for w, expr in self.lost]
         weighted += self._reserved()
+        weighted += self._left_for_later()
         if self.keep:
             weighted.append(scaled(CONTINUITY_WEIGHT) * self._continuity())
         if weighted:
@@ -497,6 +504,61 @@ class PatternModel:
             for kind, options in (("staff", b.leads), ("room", b.rooms)):
                 out += [self.reserve[(kind, k)] * n * v for k, v in options.items()
                         if self.reserve.get((kind, k))]
+        return out
+
+    def _left_for_later(self) -> list:
+        """Stepwise placing only: each part still to come keeps enough meetings of its
+        qualified staff (and of its rooms, if it needs special ones) at its times for the
+        sections its patients need; each meeting short costs half as many missed places as
+        one of its meetings seats on average."""
+        if not self.later:
+            return []
+        plan, m, fixed = self.plan, self.model, self.fixed
+        roster = plan.roster
+        led: dict[str, list[tuple[tuple[int, ...], IntVar]]] = defaultdict(list)
+        held: dict[str, list[tuple[tuple[int, ...], IntVar]]] = defaultdict(list)
+        for b in self.buckets:
+            for sid, var in b.leads.items():
+                led[sid].append((b.pattern.slots, var))
+            for name, var in b.rooms.items():
+                held[name].append((b.pattern.slots, var))
+        out = []
+        for q in self.later:
+            gp = plan.groups[q]
+            g = gp.group
+            meetings = math.ceil(len(gp.must) / g.max_size) * g.sessions
+            if not meetings:
+                continue
+            slots = set(gp.slots)
+            # Half the places a meeting seats on average: the shortfall is an upper estimate.
+            price = LOST_WEIGHTS["missed_group"] * max(1, len(gp.must) // (2 * meetings))
+            kinds = [(s.id, roster.staff_capacity(s) - fixed.staff_week[s.id],
+                      plan.staff_slots[s.id], fixed.staff_busy, led) for s in gp.staff]
+            if g.room_needs:
+                kinds += [(r.name, None, plan.room_slots[r.name], fixed.room_busy, held)
+                          for r in gp.rooms]
+            for pool in ([k for k in kinds if k[4] is led], [k for k in kinds if k[4] is held]):
+                if not pool:
+                    continue
+                after = []
+                for name, week_left, own_slots, busy, uses in pool:
+                    free = sum(1 for t in own_slots if t in slots and (name, t) not in busy)
+                    most = free if week_left is None else max(0, min(week_left, free))
+                    if not most:
+                        continue
+                    if not uses.get(name):
+                        after.append(most)  # nothing decided here can take it
+                        continue
+                    left = m.new_int_var(0, most, "")
+                    m.add(left <= free - LinearExpr.sum(
+                        [len(slots.intersection(ts)) * v for ts, v in uses[name]]))
+                    if week_left is not None:
+                        m.add(left <= week_left - LinearExpr.sum(
+                            [len(ts) * v for ts, v in uses[name]]))
+                    after.append(left)
+                short = m.new_int_var(0, meetings, "")
+                m.add(short >= meetings - LinearExpr.sum(after))
+                out.append(price * short)
         return out
 
     def _unprescribed(self) -> LinearExpr:

@@ -25,6 +25,7 @@ from .patterns import PatternModel
 from .lacking import lacking
 from .pinned import pinned_sections
 from .plan import Plan, make_plan
+from .rival import Rival, rival_possible
 from .split import SectionDraft, bucket_values, meetings_from, split_bucket
 from .stepwise import STEP_GAP, Stepwise
 from .swaps import therapist_swaps
@@ -278,12 +279,20 @@ def _stepwise_week(plan, options, progress, clock, budget_end, stats, polish,
             progress(Progress("build", now, message=message))
         progress(Progress("tick", now, state["solutions"], state["score"]))
 
+    # With last week the stepwise week takes seconds: a second search would not help.
+    rivals = [_start_rival(plan, options, clock, budget_end)] \
+        if polish and options.previous is None and rival_possible(options.workers) else []
+
+    def stop() -> bool:  # the second search has a complete week: stop this one
+        return bool(rivals) and rivals[0].done()
+
     def search(model, limit, work):
         status, solver, interrupted, _ = _search(
-            model, options, limit, lambda _p: tick(""), clock, step=work)
+            model, options, limit, lambda _p: tick(""), clock, step=work, should_stop=stop)
         return status, solver, interrupted
 
-    steps = Stepwise(plan, search, budget_end, tick, seed=options.seed)
+    steps = Stepwise(plan, search, budget_end, tick, seed=options.seed, stop=stop)
+    steps.complete_hints = polish  # large rosters: this week is the answer
     steps.pins = pinned_sections(plan, options.previous) or []
     complete = False
     try:
@@ -293,7 +302,17 @@ def _stepwise_week(plan, options, progress, clock, budget_end, stats, polish,
                                 "reseated": len(steps.cohorts)}
         else:
             steps.place()
-        complete = steps.repair()
+        complete = steps.repair() if not stop() else False
+        if not complete and rivals and not steps.interrupted:
+            if not stop():
+                tick("waiting for the second search")
+            week = rivals[0].wait(budget_end, lambda: tick(""))
+            if week is not None:
+                steps.week, complete = week, True
+                stats["second_search"] = {"seed": options.seed + 1,
+                                          "seconds": rivals[0].seconds}
+        if rivals:
+            rivals.pop().stop()  # and polish below runs unhindered
         if complete:
             state["solutions"] = 1
             stats["first_schedule_seconds"] = round(clock.elapsed(), 3)
@@ -307,6 +326,9 @@ def _stepwise_week(plan, options, progress, clock, budget_end, stats, polish,
                         steps, lambda: time.perf_counter() >= clock.deadline - 0.5)
     except KeyboardInterrupt:
         steps.interrupted = True
+    finally:
+        if rivals:
+            rivals.pop().stop()
     # Each polished step is another complete week.
     stats["solutions"] = (1 + steps.stats.polished) if complete else 0
     stats["stepwise"] = {"steps": steps.stats.steps, "repairs": steps.stats.repairs,
@@ -318,6 +340,25 @@ def _stepwise_week(plan, options, progress, clock, budget_end, stats, polish,
     if complete or (keep_partial and steps.week):
         return steps.drafts(), steps.interrupted
     return None, steps.interrupted
+
+
+def _start_rival(plan, options, clock, budget_end) -> Rival:
+    """The second search (rival.py): the same placing and repair with the next seed."""
+    other = replace(options, seed=options.seed + 1)
+
+    def search(model, limit, work):
+        status, solver, interrupted, _ = _search(model, other, limit, lambda _p: None, clock,
+                                                 step=work)
+        return status, solver, interrupted
+
+    def run():
+        steps = Stepwise(plan, search, budget_end, seed=other.seed)
+        steps.complete_hints = True
+        steps.pins = pinned_sections(plan) or []
+        steps.place()
+        return steps.week if steps.repair() else None
+
+    return Rival(run)
 
 
 # With one worker, the deterministic work a search may do per second of the time limit
@@ -484,13 +525,15 @@ def _solve_plan(plan: Plan, options: SolveOptions, progress: ProgressFn, clock: 
 
 
 def _search(model, options: SolveOptions, time_limit: float, progress: ProgressFn, clock,
-            settle: float | None = None, step: float | None = None):
+            settle: float | None = None, step: float | None = None,
+            should_stop: Callable[[], bool] | None = None):
     """Run CP-SAT on a model with live progress; Ctrl-C stops it and keeps what was found.
 
     settle: stop this many seconds after the first solution (a quick first answer).
     step: the deterministic work for one small model of the stepwise solver: a fixed
     amount of work, not of seconds, so that with one worker the same roster and seed
-    give the same week.
+    give the same week; should_stop: asked four times a second whether to stop (the
+    second search has a week).
     """
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, time_limit)
@@ -518,7 +561,7 @@ def _search(model, options: SolveOptions, time_limit: float, progress: ProgressF
     solver.parameters.catch_sigint_signal = False
     callback = _Callback(progress, clock.started)
     status, interrupted = _run_interruptible(solver, model, callback, progress, clock.started,
-                                             settle)
+                                             settle, should_stop)
     return status, solver, interrupted, callback
 
 
@@ -644,7 +687,8 @@ class _Callback(cp_model.CpSolverSolutionCallback):
 
 
 def _run_interruptible(solver, model, callback, progress, started,
-                       settle: float | None = None) -> tuple[int, bool]:
+                       settle: float | None = None,
+                       should_stop: Callable[[], bool] | None = None) -> tuple[int, bool]:
     """Solve in a worker thread so Ctrl-C can stop the search and keep the best week."""
     outcome: dict = {}
     done = threading.Event()
@@ -668,6 +712,8 @@ def _run_interruptible(solver, model, callback, progress, started,
                                   callback.objective, callback.bound))
                 if settle is not None and callback.first is not None \
                         and time.perf_counter() - callback.first >= settle:
+                    solver.stop_search()
+                if should_stop is not None and should_stop():
                     solver.stop_search()
         except KeyboardInterrupt:
             interrupted = True

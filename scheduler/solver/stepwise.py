@@ -40,6 +40,7 @@ from .plan import Plan
 from .carry import Carried, Cohort
 from .pinned import PinnedSection
 from .split import SectionDraft, bucket_values, meetings_from, split_bucket
+from .variables import complete_hint
 
 # Search: (model, time limit in seconds, deterministic work) -> (status, solver, interrupted).
 Search = Callable[[cp_model.CpModel, float, float], tuple]
@@ -48,6 +49,12 @@ Search = Callable[[cp_model.CpModel, float, float], tuple]
 # seconds here); with one worker the same roster and seed then give the same week.
 STEP_WORK = 1.0
 STEP_SIZE = 5000
+# Placing a part starts from nothing: twice the work (measured at 600 patients: a step cut
+# at 3 units left 160 places its optimum seats; 6 units proved that optimum in 10-14 s).
+PLACE_WORK = 2.0
+# A repair step starts from the week as it is and cannot end worse (its hint is complete):
+# past this much work, a step over many parts gained nothing in the measured runs.
+REPAIR_WORK_CAP = 3.0
 # A polish step starts from a complete week and only improves it: less work suffices.
 POLISH_WORK = 0.5
 # Points a polish pass must gain over the one before for another pass.
@@ -77,8 +84,16 @@ class Stepwise:
     """Builds and keeps the week as SectionDrafts per group part."""
 
     def __init__(self, plan: Plan, search: Search, deadline: float,
-                 tick: Callable[[str], None] | None = None, seed: int = 0):
+                 tick: Callable[[str], None] | None = None, seed: int = 0,
+                 stop: Callable[[], bool] | None = None):
+        """stop: asked between steps whether to give up now (another search has a week)."""
         self.plan = plan
+        self.stop = stop or (lambda: False)
+        # Start each step from a complete hint (variables.complete_hint). Set on large rosters,
+        # where steps are big and the week is the answer; on smaller ones the exact model
+        # takes over, and (measured on a generated 120-patient center) did better from the
+        # weeks the partial hints gave.
+        self.complete_hints = False
         self.search = search
         self.deadline = deadline
         self.tick = tick or (lambda _m: None)
@@ -112,7 +127,8 @@ class Stepwise:
             left.remove(part)
             self.tick(f"placing {self.plan.groups[part].group.name} "
                       f"({total - len(left)} of {total})")
-            self.decide({part}, relax=True, lean=True, reserve=self.reserve(needs, part))
+            self.decide({part}, relax=True, lean=True, reserve=self.reserve(needs, part),
+                        later=tuple(left), work=PLACE_WORK)
 
     def resume(self, carried: Carried) -> None:
         """Phase 1 with last week (carry.py): its sections stay; members who can no longer
@@ -213,7 +229,7 @@ class Stepwise:
                 parts, freed, extra = step
             before = self.lost()
             self._no_worse(lambda: self.decide(parts, relax=True, lean=True, freed=freed,
-                                               extra=extra), before)
+                                               extra=extra, most_work=REPAIR_WORK_CAP), before)
             self.stats.repairs += 1
             stuck = 0 if self.lost() < before else stuck + 1
             if stuck >= GIVE_UP_AFTER:
@@ -260,12 +276,14 @@ class Stepwise:
     def decide(self, parts: set[int], relax: bool, lean: bool = False,
                reserve: dict | None = None, freed: dict[int, list[SectionDraft]] | None = None,
                extra: dict[int, set[str]] | None = None, work: float = STEP_WORK,
-               new_sections: int = 1, names: list[SectionDraft] = ()) -> bool:
+               new_sections: int = 1, names: list[SectionDraft] = (),
+               later: tuple[int, ...] = (), most_work: float | None = None) -> bool:
         """Re-decide these parts with the rest of the week fixed; True when they changed.
 
         freed: for some of the parts, only these of their sections are re-decided (the
         others stay); extra: patients of such a part who are in none of its sections yet;
-        new_sections: how many more sections than freed ones such a part may then have.
+        new_sections: how many more sections than freed ones such a part may then have;
+        most_work: a cap on the search's work, however many variables the step has.
         The current sections are the search's starting point (and their patterns are
         always candidates), so a step never makes them worse. Re-decided sections keep
         the letters of the ones (or of names) they share most members with.
@@ -287,16 +305,22 @@ class Stepwise:
         pins = [pin for pin in self.pins
                 if pin.part in parts and (pin.group, pin.letter) not in held]
         started = time.perf_counter()
-        model = PatternModel(self.plan, parts, self._fixed_from(kept), relax=relax,
+        fixed = self._fixed_from(kept)
+        self._hold_for_pins(fixed, later)
+        model = PatternModel(self.plan, parts, fixed, relax=relax,
                              include=include, lean=lean, reserve=reserve, pools=pools, caps=caps,
-                             keep=keep, pins=pins)
+                             keep=keep, pins=pins, later=later)
         self._hint(model, moving)
         self.stats.build_seconds += time.perf_counter() - started
+        if self.complete_hints:
+            complete_hint(model.model)  # a search, not building: outside build_seconds
         self.stats.steps += 1
         work = work * max(1.0, len(model.model.proto.variables) / STEP_SIZE)
+        if most_work is not None:
+            work = min(work, most_work)
         for _ in range(SPLIT_RETRIES):
             left = self.deadline - time.perf_counter()
-            if left <= 0.05:
+            if left <= 0.05 or self.stop():
                 return False
             status, solver, interrupted = self.search(model.model, left, work)
             self.interrupted |= interrupted
@@ -330,6 +354,21 @@ class Stepwise:
     def fixed(self) -> Fixed:
         """What the whole week holds."""
         return self._fixed_from([d for ds in self.week.values() for d in ds])
+
+    def _hold_for_pins(self, fixed: Fixed, later: tuple[int, ...]) -> None:
+        """Pinned sections of parts still to be placed keep their facilitator and room free
+        at the one time a meeting of theirs is pinned to (a part placed first took them)."""
+        for pin in self.pins:
+            if pin.part not in later:
+                continue
+            for allowed in pin.meetings:
+                if len(allowed) != 1:
+                    continue  # pinned to a day: any of its times will do
+                (t,) = allowed
+                if pin.facilitator is not None:
+                    fixed.staff_busy.add((pin.facilitator, t))
+                if pin.room is not None:
+                    fixed.room_busy.add((pin.room, t))
 
     def _fixed_from(self, drafts: list[SectionDraft]) -> Fixed:
         fixed = Fixed()
@@ -527,7 +566,7 @@ class Stepwise:
         return sorted((i for i, gp in enumerate(plan.groups) if gp.sections > 0), key=rank)
 
     def _out_of_time(self) -> bool:
-        return self.interrupted or time.perf_counter() >= self.deadline - 0.05
+        return self.interrupted or time.perf_counter() >= self.deadline - 0.05 or self.stop()
 
     # --- results ------------------------------------------------------------------------------
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import io
 import multiprocessing
-import os
 import signal
 import threading
 
 from ..errors import OutputError
+from ..machine import available_cores
 
 # Below this much HTML, starting worker processes (about a second each) costs more than it saves.
 PARALLEL_MIN_CHARS = 400_000
@@ -73,13 +73,6 @@ def render_pdfs(printouts: dict[str, list[str]], workers: int | None = None,
     for (name, i, _), data in zip(tasks, results):
         pieces[name].append((i, data))
     return {name: _join([data for _, data in sorted(pieces[name])]) for name in printouts}
-
-
-def available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def _context():
