@@ -129,6 +129,10 @@ class Stepwise:
                       f"({total - len(left)} of {total})")
             self.decide({part}, relax=True, lean=True, reserve=self.reserve(needs, part),
                         later=tuple(left), work=PLACE_WORK)
+        if not left:
+            # Seats left in sections: a patient missing a group or hours takes one without a
+            # repair step.
+            self.admit()
 
     def resume(self, carried: Carried) -> None:
         """Phase 1 with last week (carry.py): its sections stay; members who can no longer
@@ -180,8 +184,8 @@ class Stepwise:
 
     def admit(self) -> None:
         """Patients missing a group join the existing section of it that suits them best and
-        has room; then patients short of Min hours join elective sections with room, until
-        they have enough. Nobody else moves (hard rules checked as in split.py)."""
+        has room; then those short of Min hours are topped up (top_up). Nobody else moves
+        (hard rules checked as in split.py)."""
         joiner = _Joiner(self)
         pending = [(pid, part) for pid, part in self.missing()
                    if part is not None and self.week.get(part)]
@@ -190,6 +194,12 @@ class Stepwise:
         choices = [sum(joiner.fits(pid, part, d) for d in self.week[part]) for pid, part in pending]
         for _n, _i, (pid, part) in sorted(zip(choices, range(len(pending)), pending)):
             joiner.join(pid, part)
+        self.top_up(joiner)
+
+    def top_up(self, joiner: "_Joiner | None" = None) -> None:
+        """Patients short of Min hours join elective sections with room (groups of their
+        track first) until they have enough; nobody else moves."""
+        joiner = joiner or _Joiner(self)
         programs = self.plan.roster.program_by_name
         minutes = self._minutes()
         for p in self.plan.patients:
