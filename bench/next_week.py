@@ -124,6 +124,7 @@ def run_one(patients: int, seed: int) -> dict:
            "exact_model": result.stats.get("exact_model"),
            **{k: len(v) for k, v in planted.items()}}
     if result.schedule is None:
+        out["still_missing"] = result.stats.get("still_missing")  # what the CLI would say
         return out
     changes = compare(first, result.schedule, roster2)
     moved = {c.patient for c in changes.patients if c.status == "changed"}

@@ -514,7 +514,6 @@ class PatternModel:
         if not self.later:
             return []
         plan, m, fixed = self.plan, self.model, self.fixed
-        roster = plan.roster
         led: dict[str, list[tuple[tuple[int, ...], IntVar]]] = defaultdict(list)
         held: dict[str, list[tuple[tuple[int, ...], IntVar]]] = defaultdict(list)
         for b in self.buckets:
@@ -525,41 +524,42 @@ class PatternModel:
         out = []
         for q in self.later:
             gp = plan.groups[q]
-            g = gp.group
-            meetings = math.ceil(len(gp.must) / g.max_size) * g.sessions
+            meetings = math.ceil(len(gp.must) / gp.group.max_size) * gp.group.sessions
             if not meetings:
                 continue
             slots = set(gp.slots)
             # Half the places a meeting seats on average: the shortfall is an upper estimate.
             price = LOST_WEIGHTS["missed_group"] * max(1, len(gp.must) // (2 * meetings))
-            kinds = [(s.id, roster.staff_capacity(s) - fixed.staff_week[s.id],
-                      plan.staff_slots[s.id], fixed.staff_busy, led) for s in gp.staff]
-            if g.room_needs:
-                kinds += [(r.name, None, plan.room_slots[r.name], fixed.room_busy, held)
-                          for r in gp.rooms]
-            for pool in ([k for k in kinds if k[4] is led], [k for k in kinds if k[4] is held]):
-                if not pool:
-                    continue
-                after = []
-                for name, week_left, own_slots, busy, uses in pool:
-                    free = sum(1 for t in own_slots if t in slots and (name, t) not in busy)
-                    most = free if week_left is None else max(0, min(week_left, free))
-                    if not most:
-                        continue
-                    if not uses.get(name):
-                        after.append(most)  # nothing decided here can take it
-                        continue
-                    left = m.new_int_var(0, most, "")
-                    m.add(left <= free - LinearExpr.sum(
-                        [len(slots.intersection(ts)) * v for ts, v in uses[name]]))
-                    if week_left is not None:
-                        m.add(left <= week_left - LinearExpr.sum(
-                            [len(ts) * v for ts, v in uses[name]]))
-                    after.append(left)
-                short = m.new_int_var(0, meetings, "")
-                m.add(short >= meetings - LinearExpr.sum(after))
-                out.append(price * short)
+            staff = [self._still_left(slots, s.id, plan.staff_slots[s.id], fixed.staff_busy,
+                                      led[s.id], plan.roster.staff_capacity(s)
+                                      - fixed.staff_week[s.id]) for s in gp.staff]
+            out.append(price * self._short_of(meetings, staff))
+            if gp.group.room_needs:
+                rooms = [self._still_left(slots, r.name, plan.room_slots[r.name],
+                                          fixed.room_busy, held[r.name]) for r in gp.rooms]
+                out.append(price * self._short_of(meetings, rooms))
         return out
+
+    def _short_of(self, meetings: int, supply: list) -> IntVar:
+        """Meetings the supply falls short of these."""
+        short = self.model.new_int_var(0, meetings, "")
+        self.model.add(short >= meetings - LinearExpr.sum(supply))
+        return short
+
+    def _still_left(self, slots: set[int], name: str, own_slots, busy: set,
+                    uses: list[tuple[tuple[int, ...], IntVar]], week_left: int | None = None):
+        """Meetings a staff member or room can still give at these slots once this step's
+        sections are decided (a constant when this step cannot take any of them)."""
+        free = sum(1 for t in own_slots if t in slots and (name, t) not in busy)
+        most = free if week_left is None else max(0, min(week_left, free))
+        if not most or not uses:
+            return most
+        left = self.model.new_int_var(0, most, "")
+        self.model.add(left <= free - LinearExpr.sum(
+            [len(slots.intersection(ts)) * v for ts, v in uses]))
+        if week_left is not None:
+            self.model.add(left <= week_left - LinearExpr.sum([len(ts) * v for ts, v in uses]))
+        return left
 
     def _unprescribed(self) -> LinearExpr:
         out = []
