@@ -8,7 +8,7 @@ import time
 
 import pytest
 from checker import check
-from tiny import group, patients, room, roster, slots, staff
+from tiny import two_groups_one_therapist
 
 from scheduler.output import schedule_json
 from scheduler.solver import SolveOptions, solve
@@ -57,16 +57,6 @@ def test_a_slow_rival_is_stopped_without_waiting_for_it():
     assert time.perf_counter() - started < 5
 
 
-def two_groups():
-    return roster(
-        slot_list=slots("Mon 9:00-10:00", "Tue 9:00-10:00"),
-        groups=[group("A"), group("B")],
-        staff_list=[staff("S1")],
-        rooms=[room("R1"), room("R2")],
-        patient_list=patients(3),
-    )
-
-
 def test_when_only_the_rival_completes_the_week_its_week_is_the_answer(monkeypatch):
     solve_module = importlib.import_module("scheduler.solver.solve")
     monkeypatch.setattr(solve_module, "EXACT_LIMIT", 0)  # the large-roster path
@@ -82,7 +72,7 @@ def test_when_only_the_rival_completes_the_week_its_week_is_the_answer(monkeypat
         return Rival(run)
 
     monkeypatch.setattr(solve_module, "_start_rival", rival_completes)
-    r = two_groups()
+    r = two_groups_one_therapist()
     result = solve(r, SolveOptions(time_limit=20, workers=2))
     assert result.status == "feasible"
     assert result.stats["second_search"]["seed"] == 1
@@ -94,5 +84,5 @@ def test_with_one_worker_there_is_no_second_search(monkeypatch):
     monkeypatch.setattr(solve_module, "EXACT_LIMIT", 0)
     monkeypatch.setattr(solve_module, "_start_rival",
                         lambda *a: pytest.fail("a second search was started"))
-    result = solve(two_groups(), SolveOptions(time_limit=20, workers=1))
+    result = solve(two_groups_one_therapist(), SolveOptions(time_limit=20, workers=1))
     assert result.status == "feasible" and "second_search" not in result.stats

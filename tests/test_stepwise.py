@@ -9,7 +9,8 @@ from collections import Counter
 import pytest
 from checker import check
 from ortools.sat.python import cp_model
-from tiny import group, patient, patients, program, room, roster, slots, staff
+from tiny import (group, patient, patients, program, room, roster, slots, staff,
+                  two_groups_one_therapist)
 
 from scheduler.generate import generate, write_generated
 from scheduler.output import schedule_json
@@ -37,17 +38,6 @@ def solved(model: PatternModel):
     status, solver, _ = search(model.model, 10, 5)
     assert status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     return solver
-
-
-def two_groups_one_therapist():
-    """A and B both need S1; there are two slots, so they must meet at different times."""
-    return roster(
-        slot_list=slots("Mon 9:00-10:00", "Tue 9:00-10:00"),
-        groups=[group("A"), group("B")],
-        staff_list=[staff("S1")],
-        rooms=[room("R1"), room("R2")],
-        patient_list=patients(3),
-    )
 
 
 def part_of(plan, name: str) -> int:

@@ -73,6 +73,17 @@ def roster(slot_list=None, programs=None, groups=None, staff_list=None, rooms=No
     return r
 
 
+def two_groups_one_therapist() -> Roster:
+    """A and B both need S1; there are two slots, so they must meet at different times."""
+    return roster(
+        slot_list=slots("Mon 9:00-10:00", "Tue 9:00-10:00"),
+        groups=[group("A"), group("B")],
+        staff_list=[staff("S1")],
+        rooms=[room("R1"), room("R2")],
+        patient_list=patients(3),
+    )
+
+
 def solve_checked(r: Roster, time_limit: float = 20, optimal: bool = False) -> dict | None:
     """Solve; if a week is found, the independent checker must find no broken rule.
 

@@ -379,6 +379,7 @@ class PatternModel:
         for vars_ in at.values():
             if len(vars_) > 1:
                 m.add_at_most_one(vars_)
+        self.room_at = at
 
     def _sections(self) -> None:
         """Rules 2, 6, 7, 8 in aggregate: sizes and seats, role models, keep-apart, needs."""
@@ -513,14 +514,7 @@ class PatternModel:
         one of its meetings seats on average."""
         if not self.later:
             return []
-        plan, m, fixed = self.plan, self.model, self.fixed
-        led: dict[str, list[tuple[tuple[int, ...], IntVar]]] = defaultdict(list)
-        held: dict[str, list[tuple[tuple[int, ...], IntVar]]] = defaultdict(list)
-        for b in self.buckets:
-            for sid, var in b.leads.items():
-                led[sid].append((b.pattern.slots, var))
-            for name, var in b.rooms.items():
-                held[name].append((b.pattern.slots, var))
+        plan, fixed = self.plan, self.fixed
         out = []
         for q in self.later:
             gp = plan.groups[q]
@@ -531,12 +525,13 @@ class PatternModel:
             # Half the places a meeting seats on average: the shortfall is an upper estimate.
             price = LOST_WEIGHTS["missed_group"] * max(1, len(gp.must) // (2 * meetings))
             staff = [self._still_left(slots, s.id, plan.staff_slots[s.id], fixed.staff_busy,
-                                      led[s.id], plan.roster.staff_capacity(s)
-                                      - fixed.staff_week[s.id]) for s in gp.staff]
+                                      self.staff_at, self.staff_week[s.id],
+                                      plan.roster.staff_capacity(s) - fixed.staff_week[s.id])
+                     for s in gp.staff]
             out.append(price * self._short_of(meetings, staff))
             if gp.group.room_needs:
                 rooms = [self._still_left(slots, r.name, plan.room_slots[r.name],
-                                          fixed.room_busy, held[r.name]) for r in gp.rooms]
+                                          fixed.room_busy, self.room_at) for r in gp.rooms]
                 out.append(price * self._short_of(meetings, rooms))
         return out
 
@@ -547,18 +542,20 @@ class PatternModel:
         return short
 
     def _still_left(self, slots: set[int], name: str, own_slots, busy: set,
-                    uses: list[tuple[tuple[int, ...], IntVar]], week_left: int | None = None):
+                    at: dict[tuple[str, int], list[IntVar]], week: list | None = None,
+                    week_left: int | None = None):
         """Meetings a staff member or room can still give at these slots once this step's
-        sections are decided (a constant when this step cannot take any of them)."""
+        sections are decided (a constant when this step cannot take any of them); at: this
+        step's meetings per (name, slot), week: its meetings of the week (staff)."""
         free = sum(1 for t in own_slots if t in slots and (name, t) not in busy)
         most = free if week_left is None else max(0, min(week_left, free))
-        if not most or not uses:
+        here = [v for t in sorted(slots) for v in at.get((name, t), [])]
+        if not most or not (here or week):
             return most
         left = self.model.new_int_var(0, most, "")
-        self.model.add(left <= free - LinearExpr.sum(
-            [len(slots.intersection(ts)) * v for ts, v in uses]))
+        self.model.add(left <= free - LinearExpr.sum(here))
         if week_left is not None:
-            self.model.add(left <= week_left - LinearExpr.sum([len(ts) * v for ts, v in uses]))
+            self.model.add(left <= week_left - LinearExpr.sum(week))
         return left
 
     def _unprescribed(self) -> LinearExpr:

@@ -44,21 +44,22 @@ class Rival:
         self._process = context.Process(target=_child, args=(run, child), daemon=True)
         self._process.start()
         child.close()
-        self._answer: tuple[bool, Week | None] | None = None
+        self._heard = False  # the child has answered (its week, or None)
+        self._week: Week | None = None
         self.seconds: float | None = None
         self._started = time.perf_counter()
 
     def done(self) -> bool:
         """True once the rival has sent a complete week (never blocks)."""
         self._receive(0)
-        return self._answer is not None and self._answer[1] is not None
+        return self._week is not None
 
     def wait(self, until: float, tick: Callable[[], None]) -> Week | None:
         """The rival's complete week, waiting for it until `until` (None if none came)."""
-        while self._answer is None and time.perf_counter() < until:
+        while not self._heard and time.perf_counter() < until:
             self._receive(min(0.25, max(0.0, until - time.perf_counter())))
             tick()
-        return self._answer[1] if self._answer is not None else None
+        return self._week
 
     def stop(self) -> None:
         if self._process.is_alive():
@@ -67,14 +68,15 @@ class Rival:
         self._conn.close()
 
     def _receive(self, timeout: float) -> None:
-        if self._answer is not None:
+        if self._heard:
             return
         try:
             if self._conn.poll(timeout):
-                self._answer = (True, self._conn.recv())
+                self._week = self._conn.recv()
+                self._heard = True
                 self.seconds = round(time.perf_counter() - self._started, 3)
         except (EOFError, OSError):  # the child died without an answer
-            self._answer = (True, None)
+            self._heard = True
 
 
 def _child(run: Callable[[], Week | None], conn) -> None:
