@@ -31,6 +31,7 @@ def search(model, limit, work):
     solver.parameters.max_deterministic_time = work
     solver.parameters.linearization_level = 2
     solver.parameters.absolute_gap_limit = STEP_GAP
+    solver.parameters.hint_conflict_limit = 0
     return solver.solve(model), solver, False
 
 

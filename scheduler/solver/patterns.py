@@ -317,11 +317,12 @@ class PatternModel:
             if len(vars_) > 1:
                 m.add_at_most_one(vars_)
         programs = plan.roster.program_by_name
+        to_come = self._minutes_to_come()
         for p in plan.patients:
             if not self.everyone and not minutes[p.id]:
                 continue  # nothing of this patient's week is decided here
             program = programs[p.program]
-            need = program.min_minutes - fixed.patient_minutes[p.id]
+            need = program.min_minutes - fixed.patient_minutes[p.id] - to_come[p.id]
             if program.min_minutes > 0 and self.relax:
                 short = m.new_int_var(0, max(0, need), "")
                 m.add(LinearExpr.sum(minutes[p.id]) + short >= need)
@@ -331,6 +332,22 @@ class PatternModel:
             self._day_cap(at, p.id, plan.patient_slots[p.id], program.max_per_day,
                           fixed.patient_day)
         self.patient_at = at
+
+    def _minutes_to_come(self) -> Counter:
+        """Stepwise placing only: the most minutes each patient can still get from groups they
+        must attend among the parts still to come, so that only a patient whose week cannot
+        reach Min hours without this step's long slots makes them worth their price (an IOP
+        patient who can come only in the evening, not a Residential one with a full week)."""
+        to_come: Counter = Counter()
+        for q in self.later:
+            gp = self.plan.groups[q]
+            slots = set(gp.slots)
+            for p in gp.pool:
+                if p.id in gp.must:
+                    usable = [self.slot_minutes[t] for t in slots.intersection(
+                        self.plan.patient_slots[p.id])]
+                    to_come[p.id] += gp.group.sessions * max(usable, default=0)
+        return to_come
 
     def _facilitators(self) -> None:
         """Rules 3, 5: one facilitator per section, one meeting at a time, day and week caps."""

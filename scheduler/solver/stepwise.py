@@ -39,6 +39,7 @@ from .patterns import Fixed, PatternModel
 from .plan import Plan
 from .carry import Carried, Cohort
 from .pinned import PinnedSection
+from .reseat import reseat_missing
 from .split import SectionDraft, bucket_values, meetings_from, split_bucket
 from .variables import complete_hint
 
@@ -195,6 +196,7 @@ class Stepwise:
         for _n, _i, (pid, part) in sorted(zip(choices, range(len(pending)), pending)):
             joiner.join(pid, part)
         self.top_up(joiner)
+        reseat_missing(self)
 
     def top_up(self, joiner: "_Joiner | None" = None) -> None:
         """Patients short of Min hours join elective sections with room (groups of their
@@ -229,6 +231,8 @@ class Stepwise:
                 self.tick(f"placing the pinned {pin.group} {pin.letter}")
                 parts, freed, extra = {pin.part}, {}, {}
             else:
+                if reseat_missing(self):
+                    continue
                 missing = self.missing()
                 if not missing:
                     return True

@@ -1,0 +1,156 @@
+"""One patient's week again among the sections there are: a repair that moves nobody else.
+
+After placing, a patient often misses a group or is half an hour short of Min hours
+while sections with room exist at times they could come, only not at the times their
+other sections left free. Re-deciding whole group parts (stepwise repair) finds such a
+week slowly, if at all. Here the patient leaves every section and takes the best
+combination of sections that have room: at most one per group part, one meeting at a
+time, within their day cap, every group they must attend, and as many minutes as Min
+hours ask. Sections they leave keep their Min size and, in peer groups, a role model;
+their times, facilitators and rooms stay as they are.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+
+from ortools.sat.python import cp_model
+
+from .split import SectionDraft
+
+# Objective weights, lexicographic in effect: a group the patient must attend before any
+# minute towards Min hours, a minute before keeping a section they are in, and that before
+# seeing their own therapist.
+MUST = 1_000_000
+MINUTE = 1_000
+KEEP = 10
+OWN_THERAPIST = 3
+
+
+class Reseater:
+    """Re-seats patients of a stepwise week (steps.week is changed in place)."""
+
+    def __init__(self, steps):
+        self.steps = steps
+        plan = steps.plan
+        self.roster = plan.roster
+        self.apart = self.roster.kept_apart_from()
+        self.parts_of: dict[str, list[int]] = defaultdict(list)
+        for (_group, pid), part in sorted(steps.part_of.items(), key=lambda kv: kv[1]):
+            self.parts_of[pid].append(part)
+
+    def reseat(self, pid: str) -> bool:
+        """Give this patient the best week the sections allow; True when it got better
+        (more groups they must attend, or more minutes up to Min hours)."""
+        steps, roster = self.steps, self.roster
+        plan = steps.plan
+        p = roster.patient_by_id[pid]
+        program = roster.program_by_name[p.program]
+        need = program.min_minutes
+        free = set(plan.patient_slots[pid])
+        options: list[tuple[int, SectionDraft]] = []
+        current: dict[int, SectionDraft] = {}
+        for part in self.parts_of[pid]:
+            g = plan.groups[part].group
+            for d in steps.week.get(part, ()):
+                if pid in d.members:
+                    current[part] = d
+                    options.append((part, d))
+                elif self._fits(pid, p, g, d, free):
+                    options.append((part, d))
+        before = self._score(pid, current.values(), need)
+        m = cp_model.CpModel()
+        x = [m.new_bool_var("") for _ in options]
+        by_part: dict[int, list] = defaultdict(list)
+        at: dict[int, list] = defaultdict(list)
+        per_day: dict[int, list] = defaultdict(list)
+        minutes, bonus, covered = [], [], []
+        for var, (part, d) in zip(x, options):
+            by_part[part].append(var)
+            for t in d.slots:
+                at[t].append(var)
+                per_day[steps.day_of[t]].append(var)
+            minutes.append(sum(steps.minutes_of[t] for t in d.slots) * var)
+            if current.get(part) is d:
+                bonus.append(KEEP * var)
+            if d.facilitator == p.primary_therapist:
+                bonus.append(OWN_THERAPIST * var)
+        for part, d in current.items():
+            if not self._can_leave(pid, part, d):
+                m.add(x[options.index((part, d))] == 1)  # the section needs them
+        for part, vars_ in by_part.items():
+            m.add_at_most_one(vars_)
+            if pid in plan.groups[part].must:
+                covered.append(sum(vars_))
+        for vars_ in at.values():
+            m.add_at_most_one(vars_)
+        if program.max_per_day is not None:
+            for vars_ in per_day.values():
+                m.add(sum(vars_) <= program.max_per_day)
+        counted = m.new_int_var(0, need, "")
+        m.add(counted <= sum(minutes))
+        m.maximize(MUST * sum(covered) + MINUTE * counted + sum(bonus))
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.max_time_in_seconds = 1.0
+        solver.parameters.catch_sigint_signal = False  # Ctrl-C is the CLI's (solve.py)
+        if solver.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return False
+        chosen = {part: d for var, (part, d) in zip(x, options) if solver.value(var)}
+        if self._score(pid, chosen.values(), need) <= before:
+            return False
+        self._move(pid, current, chosen)
+        return True
+
+    def _score(self, pid: str, sections, need: int) -> tuple[int, int]:
+        """(groups they must attend that they are in, minutes counted up to Min hours)."""
+        plan, steps = self.steps.plan, self.steps
+        must = sum(pid in plan.groups[steps.part_of[(d.group, pid)]].must for d in sections)
+        minutes = sum(steps.minutes_of[t] for d in sections for t in d.slots)
+        return must, min(minutes, need)
+
+    def _fits(self, pid: str, p, g, d: SectionDraft, free: set[int]) -> bool:
+        rooms = [self.roster.room_by_name[r] for r in d.rooms]
+        return (set(d.slots) <= free
+                and len(d.members) < min([g.max_size] + [r.capacity for r in rooms])
+                and all(p.needs - g.room_needs <= r.features for r in rooms)
+                and not self.apart[pid] & set(d.members))
+
+    def _can_leave(self, pid: str, part: int, d: SectionDraft | None) -> bool:
+        """Whether the section they are in stays valid without them."""
+        if d is None:
+            return True
+        plan = self.steps.plan
+        g = plan.groups[part].group
+        rest = set(d.members) - {pid}
+        return len(rest) >= g.min_size and (not g.is_peer or bool(rest & plan.role_models))
+
+    def _move(self, pid: str, current: dict[int, SectionDraft],
+              chosen: dict[int, SectionDraft]) -> None:
+        week = self.steps.week
+        for part in set(current) | set(chosen):
+            old, new = current.get(part), chosen.get(part)
+            if old is new:
+                continue
+            changes = {}
+            if old is not None:
+                changes[id(old)] = _with(old, set(old.members) - {pid})
+            if new is not None:
+                changes[id(new)] = _with(new, set(new.members) | {pid})
+            week[part] = [changes.get(id(d), d) for d in week[part]]
+
+
+def _with(d: SectionDraft, members: set[str]) -> SectionDraft:
+    return replace(d, members=tuple(sorted(members)))
+
+
+def reseat_missing(steps) -> int:
+    """Re-seat every patient who misses a group or hours; how many got a better week."""
+    reseater = Reseater(steps)
+    better = 0
+    for pid in sorted({pid for pid, _part in steps.missing()}):
+        if steps._out_of_time():
+            break
+        better += reseater.reseat(pid)
+    return better

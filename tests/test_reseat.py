@@ -1,0 +1,133 @@
+"""Re-seating one patient among the sections there are (reseat.py), and what a place step
+counts on from parts still to come (patterns.PatternModel._minutes_to_come)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from checker import check
+from test_stepwise import part_of, search, solved
+from tiny import group, patient, program, room, roster, slots, staff
+
+from scheduler.output import schedule_json
+from scheduler.solver.patterns import PatternModel
+from scheduler.solver.plan import make_plan
+from scheduler.solver.reseat import reseat_missing
+from scheduler.solver.split import SectionDraft
+from scheduler.solver.stepwise import Stepwise
+
+MORNING, EVENING = "Mon 9:00-10:00", "Mon 18:00-19:30"
+
+
+def hours_roster(min_size=1, max_size=3, kind="therapy", n=3):
+    """Group A meets Mon 9:00 (1 h) or Mon 18:00 (1.5 h); P1's program asks for 1.5 h."""
+    return roster(
+        slot_list=slots(MORNING, EVENING),
+        programs=[program(), program("IOP", min_hours=1.5)],
+        groups=[group("A", kind=kind, min_size=min_size, max_size=max_size,
+                      skill="peer" if kind == "peer" else "cbt")],
+        staff_list=[staff("S1", skills=("cbt", "peer")), staff("S2", skills=("cbt", "peer"))],
+        rooms=[room("R1"), room("R2")],
+        patient_list=[patient("P1", program="IOP")] + [patient(f"P{i}") for i in
+                                                       range(2, n + 1)],
+    )
+
+
+def week_of(r, sections: dict[str, list]) -> Stepwise:
+    """A Stepwise holding these sections: group -> [(facilitator, slot, room, members)]."""
+    plan = make_plan(r, extra_sections=2)
+    steps = Stepwise(plan, search, time.perf_counter() + 30)
+    steps.week = {part_of(plan, g): [SectionDraft(g, (t,), (rm,), sid, tuple(members))
+                                     for sid, t, rm, members in ds]
+                  for g, ds in sections.items()}
+    return steps
+
+
+def members(steps) -> dict[tuple[str, int], tuple[str, ...]]:
+    return {(d.group, d.slots[0]): d.members for ds in steps.week.values() for d in ds}
+
+
+def test_a_patient_short_of_hours_moves_to_the_longer_section_with_room():
+    r = hours_roster()
+    steps = week_of(r, {"A": [("S1", 0, "R1", ["P1", "P2"]), ("S2", 1, "R2", ["P3"])]})
+    assert reseat_missing(steps) == 1
+    assert members(steps) == {("A", 0): ("P2",), ("A", 1): ("P1", "P3")}
+    assert steps.missing() == []
+    assert check(r, json.loads(schedule_json(r, steps.schedule()))) == []
+
+
+def test_a_full_section_is_not_joined():
+    r = hours_roster(max_size=2, n=4)
+    steps = week_of(r, {"A": [("S1", 0, "R1", ["P1", "P2"]), ("S2", 1, "R2", ["P3", "P4"])]})
+    assert reseat_missing(steps) == 0
+    assert members(steps) == {("A", 0): ("P1", "P2"), ("A", 1): ("P3", "P4")}
+
+
+def test_nobody_leaves_a_section_that_would_fall_below_its_min_size():
+    r = hours_roster(min_size=1)
+    steps = week_of(r, {"A": [("S1", 0, "R1", ["P1"]), ("S2", 1, "R2", ["P2", "P3"])]})
+    assert reseat_missing(steps) == 0
+    assert members(steps)[("A", 0)] == ("P1",)
+
+
+def test_the_only_role_model_does_not_leave_a_peer_section():
+    r = hours_roster(kind="peer")
+    r.patients[0] = patient("P1", program="IOP", role_model=True)
+    r.patients[1] = patient("P2", role_model=False)
+    steps = week_of(r, {"A": [("S1", 0, "R1", ["P1", "P2"]), ("S2", 1, "R2", ["P3"])]})
+    assert reseat_missing(steps) == 0
+    # With a second role model in the morning section, P1 may go.
+    r.patients[1] = patient("P2", role_model=True)
+    steps = week_of(r, {"A": [("S1", 0, "R1", ["P1", "P2"]), ("S2", 1, "R2", ["P3"])]})
+    assert reseat_missing(steps) == 1
+
+
+def test_a_patient_changes_section_to_free_the_time_of_a_group_they_miss():
+    """B meets only Mon 9:00, when P1's section of A meets; A also meets at 18:00."""
+    r = roster(
+        slot_list=slots(MORNING, EVENING),
+        programs=[program(), program("Day")],
+        groups=[group("A"), group("B", skill="dbt", programs=("Res",))],
+        staff_list=[staff("S1"), staff("S2"), staff("S3", skills=("dbt",))],
+        rooms=[room("R1"), room("R2"), room("R3")],
+        patient_list=[patient("P1"), patient("P2", program="Day"), patient("P3"),
+                      patient("P4")],
+    )
+    steps = week_of(r, {"A": [("S1", 0, "R1", ["P1", "P2"]), ("S2", 1, "R2", ["P3", "P4"])],
+                        "B": [("S3", 0, "R3", ["P3", "P4"])]})
+    assert steps.missing() == [("P1", part_of(steps.plan, "B"))]
+    assert reseat_missing(steps) == 1
+    assert members(steps) == {("A", 0): ("P2",), ("A", 1): ("P1", "P3", "P4"),
+                              ("B", 0): ("P1", "P3", "P4")}
+    assert check(r, json.loads(schedule_json(r, steps.schedule()))) == []
+
+
+def later_roster(b_required=True):
+    """P1 needs 2.5 h: A gives at most 1.5 h, and B, placed later, at most 1.5 h."""
+    return roster(
+        slot_list=slots(EVENING, "Tue 9:00-10:00"),
+        programs=[program(min_hours=2.5)],
+        groups=[group("A"), group("B", skill="dbt", required=b_required)],
+        staff_list=[staff("S1"), staff("S2", skills=("dbt",))],
+        patient_list=[patient("P1")],
+    )
+
+
+def short_price(model: PatternModel) -> int:
+    solver = solved(model)
+    return sum(w * solver.value(units) for w, units in model.lost)
+
+
+def test_a_place_step_counts_the_hours_a_later_required_group_still_gives():
+    plan = make_plan(later_roster(), extra_sections=1)
+    a, b = part_of(plan, "A"), part_of(plan, "B")
+    assert short_price(PatternModel(plan, {a}, relax=True, lean=True, later=(b,))) == 0
+    # Without B to come, A alone leaves P1 an hour short, and that is priced.
+    assert short_price(PatternModel(plan, {a}, relax=True, lean=True)) > 0
+
+
+def test_a_place_step_does_not_count_on_an_elective_still_to_come():
+    plan = make_plan(later_roster(b_required=False), extra_sections=1)
+    a, b = part_of(plan, "A"), part_of(plan, "B")
+    assert short_price(PatternModel(plan, {a}, relax=True, lean=True, later=(b,))) > 0
