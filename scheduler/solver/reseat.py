@@ -19,11 +19,9 @@ from ortools.sat.python import cp_model
 
 from .split import SectionDraft
 
-# Objective weights, lexicographic in effect: a group the patient must attend before any
-# minute towards Min hours, a minute before keeping a section they are in, and that before
-# seeing their own therapist.
-MUST = 1_000_000
-MINUTE = 1_000
+# Objective: a group the patient must attend outweighs every minute towards Min hours, a
+# minute outweighs all the points below, and keeping a section they are in outweighs
+# seeing their own therapist (reseat scales the first two to the patient's options).
 KEEP = 10
 OWN_THERAPIST = 3
 
@@ -90,10 +88,14 @@ class Reseater:
                 m.add(sum(vars_) <= program.max_per_day)
         counted = m.new_int_var(0, need, "")
         m.add(counted <= sum(minutes))
-        m.maximize(MUST * sum(covered) + MINUTE * counted + sum(bonus))
+        minute = (KEEP + OWN_THERAPIST) * len(options) + 1
+        must = minute * need + minute
+        m.maximize(must * sum(covered) + minute * counted + sum(bonus))
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
-        solver.parameters.max_time_in_seconds = 1.0
+        # A few dozen options: solved in milliseconds; work, not seconds, keeps it reproducible.
+        solver.parameters.max_deterministic_time = 1.0
+        solver.parameters.max_time_in_seconds = 5.0
         solver.parameters.catch_sigint_signal = False  # Ctrl-C is the CLI's (solve.py)
         if solver.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return False
