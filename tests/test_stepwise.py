@@ -20,7 +20,7 @@ from scheduler.solver.pinned import PinnedSection
 from scheduler.solver.plan import make_plan
 from scheduler.solver.split import bucket_values
 from scheduler.solver.stepwise import STEP_GAP, Stepwise
-from scheduler.solver.variables import complete_hint
+from scheduler.solver.variables import complete_hint, hint_is_complete
 
 
 def search(model, limit, work):
@@ -31,7 +31,8 @@ def search(model, limit, work):
     solver.parameters.max_deterministic_time = work
     solver.parameters.linearization_level = 2
     solver.parameters.absolute_gap_limit = STEP_GAP
-    solver.parameters.hint_conflict_limit = 0
+    if hint_is_complete(model):
+        solver.parameters.hint_conflict_limit = 0
     return solver.solve(model), solver, False
 
 

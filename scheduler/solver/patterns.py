@@ -613,28 +613,44 @@ class PatternModel:
         return LinearExpr.sum(misses)
 
     def _gaps(self) -> LinearExpr:
+        """Compact days: per patient and day, the blocks of sessions beyond the first (a block
+        starts at a session right after a free slot)."""
         m = self.model
         gaps = []
         fixed = self.fixed.patient_busy
+        # Only days on which this step decides something: on the others the count is a constant.
+        deciding: dict[str, set[int]] = defaultdict(set)
+        for (pid, t), vars_ in self.patient_at.items():
+            if vars_:
+                deciding[pid].add(self.slot_day[t])
+        patient_days = self.plan.patient_days
         for p in self.plan.patients:
-            by_day: dict[int, list[int]] = defaultdict(list)
-            for t in self.plan.patient_slots[p.id]:
-                by_day[self.slot_day[t]].append(t)
-            for day_slots in by_day.values():
-                busy = [self.patient_at.get((p.id, t), []) for t in sorted(day_slots)]
-                taken = [(p.id, t) in fixed for t in sorted(day_slots)]
+            if p.id not in deciding:
+                continue
+            days = patient_days[p.id]
+            for day_slots in (days[d] for d in sorted(deciding[p.id])):
+                busy = [self.patient_at.get((p.id, t), []) for t in day_slots]
+                taken = [(p.id, t) in fixed for t in day_slots]
                 if len(day_slots) < 3 or not any(busy) \
                         or sum(1 for b, f in zip(busy, taken) if b or f) < 2:
                     continue
-                starts, before = [], 0
+                starts, known, before, before_vars = [], 0, 0, []
                 for vars_, f in zip(busy, taken):
-                    now = LinearExpr.sum(vars_) + int(f)
-                    start = m.new_bool_var("")
-                    m.add(start >= now - before)
-                    starts.append(start)
-                    before = now
-                excess = m.new_int_var(0, len(starts), "")
-                m.add(excess >= LinearExpr.sum(starts) - 1)
+                    if not vars_ and (not before_vars or not f):
+                        # No choice here: a block starts, or cannot, whatever the step decides.
+                        known += max(0, int(f) - before) if not before_vars else 0
+                    else:
+                        # start >= now - before, as one weighted sum (built hundreds of
+                        # thousands of times per run)
+                        start = m.new_bool_var("")
+                        m.add_linear_constraint(LinearExpr.weighted_sum(
+                            vars_ + before_vars + [start],
+                            [1] * len(vars_) + [-1] * len(before_vars) + [-1]),
+                            -len(vars_) - len(before_vars), before - int(f))
+                        starts.append(start)
+                    before, before_vars = int(f), vars_
+                excess = m.new_int_var(0, len(starts) + known, "")
+                m.add(excess >= LinearExpr.sum(starts) + known - 1)
                 gaps.append(excess)
         return LinearExpr.sum(gaps)
 

@@ -11,6 +11,8 @@ different *parts* of the group; a section only ever draws from one part.
 
 from __future__ import annotations
 
+import functools
+
 import math
 from dataclasses import dataclass, field, replace
 
@@ -51,6 +53,18 @@ class Plan:
     @property
     def slots(self) -> list[Slot]:
         return self.roster.slots
+
+    @functools.cached_property
+    def patient_days(self) -> dict[str, dict[int, list[int]]]:
+        """Per patient, per day, the slots they can come to in time order."""
+        day = {s.index: s.day for s in self.roster.slots}
+        out: dict[str, dict[int, list[int]]] = {}
+        for pid, ts in self.patient_slots.items():
+            by_day: dict[int, list[int]] = {}
+            for t in sorted(ts):
+                by_day.setdefault(day[t], []).append(t)
+            out[pid] = by_day
+        return out
 
     def with_all_sections(self) -> "Plan":
         """The same plan considering every section a valid schedule could use."""

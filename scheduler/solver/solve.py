@@ -29,7 +29,7 @@ from .rival import Rival, rival_possible
 from .split import SectionDraft, bucket_values, meetings_from, split_bucket
 from .stepwise import STEP_GAP, Stepwise
 from .swaps import therapist_swaps
-from .variables import Variables
+from .variables import Variables, hint_is_complete
 
 # Sections considered beyond the fewest that could seat every eligible patient.
 # If that proves too few, the model is rebuilt with every possible section.
@@ -552,10 +552,12 @@ def _search(model, options: SolveOptions, time_limit: float, progress: ProgressF
         # steps optimal several times sooner; 50 points of gap are not worth more search.
         solver.parameters.linearization_level = 2
         solver.parameters.absolute_gap_limit = STEP_GAP
-        # A step's hint is its starting week, complete on large rosters: the default short
-        # search that follows the hint first re-finds it, and measured on a 300-patient
-        # repair step took 4 of 14 s, and the step ended 196 points worse than without it.
-        solver.parameters.hint_conflict_limit = 0
+        if hint_is_complete(model):
+            # A complete hint is the step's first solution already: the default short search
+            # that follows it re-finds it, and on a measured 300-patient repair step took 4
+            # of 14 s, and the step ended 196 points worse than without it. A partial hint
+            # (smaller rosters) needs that search to be completed.
+            solver.parameters.hint_conflict_limit = 0
     elif solver.parameters.num_workers == 1:
         # Reproducible: one worker stops after a fixed amount of work, which on this
         # machine size ends well before the time limit does.

@@ -55,6 +55,12 @@ def complete_hint(model: CpModel) -> bool:
     return True
 
 
+def hint_is_complete(model: CpModel) -> bool:
+    """Whether the model's hint gives every variable a value (as complete_hint leaves it)."""
+    proto = model.proto
+    return proto.has_solution_hint() and len(proto.solution_hint.vars) == len(proto.variables)
+
+
 @dataclass
 class SectionVars:
     """Variables of one candidate section (group, k)."""
