@@ -92,6 +92,23 @@ def test_day_caps_count_what_the_fixed_part_already_holds():
     assert [v.bucket.pattern.slots for v in values] == [(2,)]  # Tuesday: Monday is full
 
 
+@pytest.mark.parametrize("held, chosen", [(0, 1), (3, 2)])
+def test_a_step_keeps_a_patients_day_compact_around_what_the_rest_holds(held, chosen):
+    """Compact days: P1 already has a session at slot `held` of a four-slot Monday; A's one
+    meeting goes right next to it, whichever end of the day that is."""
+    r = roster(
+        slot_list=slots("Mon 9:00-10:00", "Mon 10:00-11:00", "Mon 11:00-12:00",
+                        "Mon 12:00-13:00"),
+        groups=[group("A")], patient_list=patients(1),
+    )
+    plan = make_plan(r, extra_sections=1)
+    fixed = Fixed(patient_busy={("P1", held)}, patient_day=Counter({("P1", 0): 1}),
+                  patient_minutes=Counter({"P1": 60}))
+    model = PatternModel(plan, {part_of(plan, "A")}, fixed)
+    values = bucket_values(model, solved(model))
+    assert [v.bucket.pattern.slots for v in values] == [(chosen,)]
+
+
 def test_stepwise_places_two_groups_that_share_a_therapist():
     r = two_groups_one_therapist()
     plan = make_plan(r, extra_sections=2)

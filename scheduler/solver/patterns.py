@@ -342,11 +342,10 @@ class PatternModel:
         for q in self.later:
             gp = self.plan.groups[q]
             slots = set(gp.slots)
-            for p in gp.pool:
-                if p.id in gp.must:
-                    usable = [self.slot_minutes[t] for t in slots.intersection(
-                        self.plan.patient_slots[p.id])]
-                    to_come[p.id] += gp.group.sessions * max(usable, default=0)
+            for pid in gp.must:
+                usable = [self.slot_minutes[t]
+                          for t in slots.intersection(self.plan.patient_slots[pid])]
+                to_come[pid] += gp.group.sessions * max(usable, default=0)
         return to_come
 
     def _facilitators(self) -> None:
