@@ -37,7 +37,7 @@ def test_installed_wheel_prints_from_another_folder(wheel, tmp_path):
                     str(wheel)], check=True)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    roster = write_workbook(elsewhere / "roster.xlsx", minimal_roster())
+    write_workbook(elsewhere / "roster.xlsx", minimal_roster())
     where = subprocess.run(
         [str(python), "-c", "import scheduler.writers.html as h; print(h.template_dirs()[0])"],
         cwd=elsewhere, capture_output=True, text=True, check=True).stdout.strip()
