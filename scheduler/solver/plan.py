@@ -12,7 +12,6 @@ different *parts* of the group; a section only ever draws from one part.
 from __future__ import annotations
 
 import functools
-
 import math
 from dataclasses import dataclass, field, replace
 

@@ -10,9 +10,10 @@ model is small:
    now most contended; electives last. Staff and rooms later parts depend on carry a
    price. A missed group or minutes below Min hours are priced, not forbidden, so a
    part that cannot seat everyone still gets placed.
-2. **Repair**: while someone misses a group or hours, re-decide the part they miss
-   together with a few sections in its way (that patient's others, or ones using its
-   staff and rooms), then whole parts when that does not help.
+2. **Repair**: while someone misses a group or hours and re-seating them among the
+   sections with room (reseat.py) does not help, re-decide the part they miss together
+   with a few sections in its way (that patient's others, or ones using its staff and
+   rooms), then whole parts when that does not help.
 3. **Polish**: with every hard rule holding, re-decide each part in turn for the
    soft rules (its current sections are the starting point, so it never gets worse).
 
@@ -185,8 +186,9 @@ class Stepwise:
 
     def admit(self) -> None:
         """Patients missing a group join the existing section of it that suits them best and
-        has room; then those short of Min hours are topped up (top_up). Nobody else moves
-        (hard rules checked as in split.py)."""
+        has room; then those short of Min hours are topped up (top_up), and anyone still
+        missing something gets their whole week again among the sections with room
+        (reseat.py). Nobody else moves (hard rules checked as in split.py)."""
         joiner = _Joiner(self)
         pending = [(pid, part) for pid, part in self.missing()
                    if part is not None and self.week.get(part)]
