@@ -69,7 +69,7 @@ def recount(roster, data: dict) -> dict[str, int]:
     for ms in sections.values():
         if len(ms) >= 2:
             days = {DAYS.index(m["day"]) for m in ms}
-            spread += 12 * (len(ms) - len(days)) + sum(1 for d in days if d + 1 in days)
+            spread += 30 * (len(ms) - len(days)) + sum(1 for d in days if d + 1 in days)
     out["spread"] = spread
 
     out["same_room"] = sum(len({m["room"] for m in ms}) - 1 for ms in sections.values()

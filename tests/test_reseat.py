@@ -131,3 +131,39 @@ def test_a_place_step_does_not_count_on_an_elective_still_to_come():
     plan = make_plan(later_roster(b_required=False), extra_sections=1)
     a, b = part_of(plan, "A"), part_of(plan, "B")
     assert short_price(PatternModel(plan, {a}, relax=True, lean=True, later=(b,))) > 0
+
+
+def therapist_roster():
+    """P1's therapist S2 leads A on Monday evening, when P1 is in B; B also meets Tuesday."""
+    return roster(
+        slot_list=slots(MORNING, EVENING, "Tue 9:00-10:00"),
+        groups=[group("A"), group("B", skill="dbt")],
+        staff_list=[staff("S1"), staff("S2"), staff("S3", skills=("dbt",)),
+                    staff("S4", skills=("dbt",))],
+        rooms=[room("R1"), room("R2"), room("R3")],
+        patient_list=[patient("P1", therapist="S2"), patient("P2"), patient("P3")],
+    )
+
+
+def test_a_patient_changes_two_sections_to_join_their_therapists():
+    from scheduler.solver.reseat import reseat_for_therapists
+
+    r = therapist_roster()
+    steps = week_of(r, {"A": [("S1", 0, "R1", ["P1", "P2"]), ("S2", 1, "R2", ["P3"])],
+                        "B": [("S3", 1, "R3", ["P1", "P2"]), ("S4", 2, "R3", ["P3"])]})
+    assert reseat_for_therapists(steps, lambda: False) == 1
+    assert members(steps) == {("A", 0): ("P2",), ("A", 1): ("P1", "P3"),
+                              ("B", 1): ("P2",), ("B", 2): ("P1", "P3")}
+    assert check(r, json.loads(schedule_json(r, steps.schedule()))) == []
+
+
+def test_no_patient_gives_up_a_required_group_to_join_their_therapist():
+    from scheduler.solver.reseat import reseat_for_therapists
+
+    r = therapist_roster()
+    # B's only section meets when S2's section of A does: P1 would have to leave B.
+    steps = week_of(r, {"A": [("S1", 0, "R1", ["P1", "P2"]), ("S2", 2, "R2", ["P3"])],
+                        "B": [("S3", 2, "R3", ["P1", "P2", "P3"])]})
+    assert reseat_for_therapists(steps, lambda: False) == 0
+    assert members(steps) == {("A", 0): ("P1", "P2"), ("A", 2): ("P3",),
+                              ("B", 2): ("P1", "P2", "P3")}

@@ -13,10 +13,11 @@ their times, facilitators and rooms stay as they are.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
+from ..domain import THERAPY
 from .split import SectionDraft
 
 # Objective: a group the patient must attend outweighs every minute towards Min hours, a
@@ -24,6 +25,19 @@ from .split import SectionDraft
 # seeing their own therapist (reseat scales the first two to the patient's options).
 KEEP = 10
 OWN_THERAPIST = 3
+
+
+@dataclass
+class _WeekModel:
+    model: cp_model.CpModel
+    x: list  # one literal per option
+    options: list[tuple[int, SectionDraft]]  # (part, section)
+    current: dict[int, SectionDraft]  # the sections the patient is in, per part
+    covered: list  # per part they must attend: 1 when they are in a section of it
+    counted: cp_model.IntVar  # minutes, up to Min hours
+    bonus: list  # keeping a section, seeing their own therapist
+    need: int  # Min hours in minutes
+    before: tuple[int, int]  # (required groups covered, minutes up to Min hours) now
 
 
 class Reseater:
@@ -41,6 +55,41 @@ class Reseater:
     def reseat(self, pid: str) -> bool:
         """Give this patient the best week the sections allow; True when it got better
         (more groups they must attend, or more minutes up to Min hours)."""
+        w = self._week_model(pid)
+        minute = (KEEP + OWN_THERAPIST) * len(w.options) + 1
+        must = minute * w.need + minute
+        w.model.maximize(must * sum(w.covered) + minute * w.counted + sum(w.bonus))
+        chosen = self._solve(w)
+        if chosen is None or self._score(pid, chosen.values(), w.need) <= w.before:
+            return False
+        self._move(pid, w.current, chosen)
+        return True
+
+    def with_therapist(self, pid: str) -> bool:
+        """Seat this patient in a therapy section their primary therapist leads, keeping every
+        group they must attend and their minutes up to Min hours; True when it could."""
+        p = self.roster.patient_by_id[pid]
+        w = self._week_model(pid)
+        groups = self.roster.group_by_name
+        own = [var for var, (_part, d) in zip(w.x, w.options)
+               if d.facilitator == p.primary_therapist and groups[d.group].kind == THERAPY]
+        if not own:
+            return False
+        m = w.model
+        must, minutes = w.before
+        m.add(sum(w.covered) >= must)
+        m.add(w.counted >= minutes)
+        m.add(sum(own) >= 1)
+        m.maximize(sum(w.bonus))
+        chosen = self._solve(w)
+        if chosen is None:
+            return False
+        self._move(pid, w.current, chosen)
+        return True
+
+    def _week_model(self, pid: str) -> "_WeekModel":
+        """The patient's choice of sections: at most one per group part, with room, one
+        meeting at a time, within their day cap; leaving a section only where it stays valid."""
         steps, roster = self.steps, self.roster
         plan = steps.plan
         p = roster.patient_by_id[pid]
@@ -57,7 +106,6 @@ class Reseater:
                     options.append((part, d))
                 elif self._fits(pid, p, g, d, free):
                     options.append((part, d))
-        before = self._score(pid, current.values(), need)
         m = cp_model.CpModel()
         x = [m.new_bool_var("") for _ in options]
         by_part: dict[int, list] = defaultdict(list)
@@ -88,22 +136,19 @@ class Reseater:
                 m.add(sum(vars_) <= program.max_per_day)
         counted = m.new_int_var(0, need, "")
         m.add(counted <= sum(minutes))
-        minute = (KEEP + OWN_THERAPIST) * len(options) + 1
-        must = minute * need + minute
-        m.maximize(must * sum(covered) + minute * counted + sum(bonus))
+        return _WeekModel(m, x, options, current, covered, counted, bonus, need,
+                          self._score(pid, current.values(), need))
+
+    def _solve(self, w: "_WeekModel") -> dict[int, SectionDraft] | None:
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         # A few dozen options: solved in milliseconds; work, not seconds, keeps it reproducible.
         solver.parameters.max_deterministic_time = 1.0
         solver.parameters.max_time_in_seconds = 5.0
         solver.parameters.catch_sigint_signal = False  # Ctrl-C is the CLI's (solve.py)
-        if solver.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return False
-        chosen = {part: d for var, (part, d) in zip(x, options) if solver.value(var)}
-        if self._score(pid, chosen.values(), need) <= before:
-            return False
-        self._move(pid, current, chosen)
-        return True
+        if solver.solve(w.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        return {part: d for var, (part, d) in zip(w.x, w.options) if solver.value(var)}
 
     def _score(self, pid: str, sections, need: int) -> tuple[int, int]:
         """(groups they must attend that they are in, minutes counted up to Min hours)."""
@@ -156,3 +201,20 @@ def reseat_missing(steps) -> int:
             break
         better += reseater.reseat(pid)
     return better
+
+
+def reseat_for_therapists(steps, out_of_time) -> int:
+    """Patients in no therapy section of their primary therapist take one where that section
+    has room, changing their other sections if they must (every group they must attend and
+    their minutes up to Min hours kept); how many now see their therapist."""
+    reseater = Reseater(steps)
+    groups = steps.plan.roster.group_by_name
+    seen = {(pid, d.facilitator) for ds in steps.week.values() for d in ds
+            if groups[d.group].kind == THERAPY for pid in d.members}
+    made = 0
+    for p in steps.plan.patients:
+        if out_of_time():
+            break
+        if p.primary_therapist and (p.id, p.primary_therapist) not in seen:
+            made += reseater.with_therapist(p.id)
+    return made

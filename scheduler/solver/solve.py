@@ -25,6 +25,7 @@ from .patterns import PatternModel
 from .lacking import lacking
 from .pinned import pinned_sections
 from .plan import Plan, make_plan
+from .reseat import reseat_for_therapists
 from .rival import Rival, rival_possible
 from .split import SectionDraft, bucket_values, meetings_from, split_bucket
 from .stepwise import STEP_GAP, Stepwise
@@ -322,8 +323,12 @@ def _stepwise_week(plan, options, progress, clock, budget_end, stats, polish,
                 tick("improving the week group by group")
                 steps.polish()
                 if not steps.last:  # with last week, continuity outranks own therapist
-                    stats["therapist_swaps"] = therapist_swaps(
-                        steps, lambda: time.perf_counter() >= clock.deadline - 0.5)
+                    def late() -> bool:
+                        return time.perf_counter() >= clock.deadline - 0.5
+
+                    stats["therapist_swaps"] = therapist_swaps(steps, late)
+                    # Then patients who must change more than one section to get there.
+                    stats["therapist_reseats"] = reseat_for_therapists(steps, late)
     except KeyboardInterrupt:
         steps.interrupted = True
     finally:
