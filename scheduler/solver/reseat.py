@@ -8,6 +8,10 @@ combination of sections that have room: at most one per group part, one meeting 
 time, within their day cap, every group they must attend, and as many minutes as Min
 hours ask. Sections they leave keep their Min size and, in peer groups, a role model;
 their times, facilitators and rooms stay as they are.
+
+The same choice, with every group they must attend and their minutes kept, also seats a
+patient in a section their primary therapist leads when that means changing more than one
+of their sections (after the exchanges of swaps.py).
 """
 
 from __future__ import annotations
