@@ -630,8 +630,8 @@ class PatternModel:
             for day_slots in (days[d] for d in sorted(deciding[p.id])):
                 busy = [self.patient_at.get((p.id, t), []) for t in day_slots]
                 taken = [(p.id, t) in fixed for t in day_slots]
-                if len(day_slots) < 3 or not any(busy) \
-                        or sum(1 for b, f in zip(busy, taken) if b or f) < 2:
+                # (every day here has a choice: deciding holds only such days)
+                if len(day_slots) < 3 or sum(1 for b, f in zip(busy, taken) if b or f) < 2:
                     continue
                 starts, known, before, before_vars = [], 0, 0, []
                 for vars_, f in zip(busy, taken):

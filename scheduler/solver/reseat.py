@@ -108,7 +108,7 @@ class Reseater:
                 if pid in d.members:
                     current[part] = d
                     options.append((part, d))
-                elif self._fits(pid, p, g, d, free):
+                elif set(d.slots) <= free and has_seat(roster, p, g, d, self.apart):
                     options.append((part, d))
         m = cp_model.CpModel()
         x = [m.new_bool_var("") for _ in options]
@@ -161,17 +161,8 @@ class Reseater:
         minutes = sum(steps.minutes_of[t] for d in sections for t in d.slots)
         return must, min(minutes, need)
 
-    def _fits(self, pid: str, p, g, d: SectionDraft, free: set[int]) -> bool:
-        rooms = [self.roster.room_by_name[r] for r in d.rooms]
-        return (set(d.slots) <= free
-                and len(d.members) < min([g.max_size] + [r.capacity for r in rooms])
-                and all(p.needs - g.room_needs <= r.features for r in rooms)
-                and not self.apart[pid] & set(d.members))
-
-    def _can_leave(self, pid: str, part: int, d: SectionDraft | None) -> bool:
+    def _can_leave(self, pid: str, part: int, d: SectionDraft) -> bool:
         """Whether the section they are in stays valid without them."""
-        if d is None:
-            return True
         plan = self.steps.plan
         g = plan.groups[part].group
         rest = set(d.members) - {pid}
@@ -190,6 +181,16 @@ class Reseater:
             if new is not None:
                 changes[id(new)] = _with(new, set(new.members) | {pid})
             week[part] = [changes.get(id(d), d) for d in week[part]]
+
+
+def has_seat(roster, p, g, d: SectionDraft, apart: dict[str, set[str]]) -> bool:
+    """Whether patient p can join section d of group g as far as the section goes: a seat
+    below Max size and its rooms' capacity, the features p needs, nobody p is kept apart
+    from (their own week's times are the caller's to check)."""
+    rooms = [roster.room_by_name[r] for r in d.rooms]
+    return (len(d.members) < min([g.max_size] + [r.capacity for r in rooms])
+            and all(p.needs - g.room_needs <= r.features for r in rooms)
+            and not apart[p.id] & set(d.members))
 
 
 def _with(d: SectionDraft, members: set[str]) -> SectionDraft:

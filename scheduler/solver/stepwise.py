@@ -40,7 +40,7 @@ from .patterns import Fixed, PatternModel
 from .plan import Plan
 from .carry import Carried, Cohort
 from .pinned import PinnedSection
-from .reseat import reseat_missing
+from .reseat import has_seat, reseat_missing
 from .split import SectionDraft, bucket_values, meetings_from, split_bucket
 from .variables import complete_hint
 
@@ -629,16 +629,13 @@ class _Joiner:
     def fits(self, pid: str, part: int, d: SectionDraft) -> bool:
         roster, fixed, day_of = self.roster, self.fixed, self.steps.day_of
         p, g = roster.patient_by_id[pid], self.steps.plan.groups[part].group
-        rooms = [roster.room_by_name[r] for r in d.rooms]
         cap = roster.program_by_name[p.program].max_per_day
         days = Counter(day_of[t] for t in d.slots)
         return (set(d.slots) <= set(self.steps.plan.patient_slots[pid])
                 and not any((pid, t) in fixed.patient_busy for t in d.slots)
                 and (cap is None or all(fixed.patient_day[(pid, day)] + n <= cap
                                         for day, n in days.items()))
-                and len(d.members) < min([g.max_size] + [r.capacity for r in rooms])
-                and all(p.needs - g.room_needs <= r.features for r in rooms)
-                and not self.apart[pid] & set(d.members))
+                and has_seat(roster, p, g, d, self.apart))
 
     def suits(self, pid: str, part: int, d: SectionDraft) -> tuple:
         """Own therapist first; in peer groups fewest newcomers, then most of the same track;

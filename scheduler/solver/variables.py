@@ -34,8 +34,10 @@ def complete_hint(model: CpModel) -> bool:
     if not proto.has_solution_hint():
         return False  # (reading solution_hint would add an empty one, which CP-SAT mistook)
     hinted = list(zip(proto.solution_hint.vars, proto.solution_hint.values))
-    if not hinted or len(hinted) == len(proto.variables):
-        return bool(hinted)
+    if not hinted:
+        return False
+    if hint_is_complete(model):
+        return True
     fixed = model.clone()
     for index, value in hinted:
         domain = fixed.proto.variables[index].domain
