@@ -28,10 +28,14 @@ class Miss:
     id: str  # patient ID, "Group|A", staff ID, skill
     text: str  # what is missed, in words
     unavoidable: str | None = None  # why it could not be helped, when known
+    # What stands in the way of one that another week might meet, when it can be told,
+    # and that obstacle's kind (one of the rule's CAUSES), so the report can count them.
+    detail: str | None = None
+    cause: str | None = None
 
     def to_dict(self) -> dict:
         return {"kind": self.kind, "id": self.id, "text": self.text,
-                "unavoidable": self.unavoidable}
+                "unavoidable": self.unavoidable, "detail": self.detail, "cause": self.cause}
 
 
 @dataclass
@@ -168,11 +172,13 @@ def own_therapist(week: _Week) -> RuleResult:
             continue
         possible += 1
         if p.primary_therapist not in led_by[p.id]:
+            why = _why_not_own_therapist(week, p)
+            cause, detail = (None, None) if why else _own_therapist_detail(week, p)
             misses.append(Miss(
                 "patient", p.id,
                 f"{week.patient_text(p.id)} is in no therapy group led by "
                 f"{week.staff_text(p.primary_therapist)}",
-                _why_not_own_therapist(week, p)))
+                why, detail, cause))
     return _result("own_therapist", len(misses), possible - len(misses), possible,
                    f"{possible - len(misses)} of {possible} patients see their primary therapist "
                    "in a therapy group", misses)
@@ -190,6 +196,86 @@ def _why_not_own_therapist(week: _Week, patient) -> str | None:
     if not week.free[patient.id] & week.staff_free[therapist.id]:
         return f"{therapist.display} is never available when this patient can attend"
     return None
+
+
+# Own therapist misses another week might meet, by what stands in the way (Miss.cause).
+OWN_THERAPIST_CAUSES = {
+    "seat": "a section their therapist leads has a seat at times they are free",
+    "leads_none": "their therapist leads no section of the therapy groups open to them",
+    "times": "their therapist's sections with a seat meet when they are busy or away, "
+             "or hold someone they are kept apart from, or lack a room feature they need",
+    "full": "every section their therapist leads in groups open to them is full",
+}
+
+
+# Per rule, the kinds of obstacle its misses name (Miss.cause), in the order to report them.
+CAUSES = {"own_therapist": OWN_THERAPIST_CAUSES}
+
+
+def _own_therapist_detail(week: _Week, patient) -> tuple[str | None, str | None]:
+    """What keeps the patient out of each therapy section their therapist leads this week:
+    (cause, detail)."""
+    roster = week.roster
+    therapist = roster.staff_by_id.get(patient.primary_therapist)
+    if therapist is None:
+        return None, None
+    led = [sec for sec in week.sections if sec.facilitator == therapist.id
+           and week.groups[sec.group].kind == THERAPY
+           and roster.eligible(patient, week.groups[sec.group])]
+    if not led:
+        text = f"{therapist.display} leads no section of the therapy groups open to this patient"
+        sessions = sum(len(sec.meetings) for sec in week.sections
+                       if sec.facilitator == therapist.id)
+        if therapist.max_per_week and sessions >= therapist.max_per_week:
+            text += (f", and already leads as many sessions as their weekly maximum "
+                     f"({therapist.max_per_week})")
+        return "leads_none", text
+    own = [sec for sec in week.sections if patient.id in sec.patients]
+    apart = roster.kept_apart_from().get(patient.id, set())
+    by_reason: dict[str, list[Section]] = defaultdict(list)
+    for sec in led:
+        by_reason[_kept_out_by(week, patient, sec, own, apart)].append(sec)
+    # The sections someone could be moved into first; full ones last.
+    order = sorted(by_reason, key=lambda r: (r == FULL, r))
+    cause = "seat" if SEAT in by_reason else "full" if order == [FULL] else "times"
+    return cause, " ".join(f"{reason}: {_sections_text(week, by_reason[reason])}."
+                           for reason in order)
+
+
+FULL = "Full"
+SEAT = "Has a seat at times this patient is free"
+
+
+def _kept_out_by(week: _Week, patient, sec: Section, own: list[Section], apart: set[str]) -> str:
+    group = week.groups[sec.group]
+    rooms = [week.roster.room_by_name[r] for r in sec.rooms if r in week.roster.room_by_name]
+    if len(sec.patients) >= min([group.max_size] + [r.capacity for r in rooms]):
+        return FULL
+    if any(not patient.needs - group.room_needs <= r.features for r in rooms):
+        return "Meets in a room without the features this patient needs"
+    if apart & set(sec.patients):
+        return "Has someone this patient is kept apart from"
+    if any(week.slot_at.get((m.day, m.start)) is None
+           or week.slot_at[m.day, m.start].index not in week.free[patient.id]
+           for m in sec.meetings):
+        return "Meets when this patient is not available"
+    # Their own section of the same group does not count: they would leave it.
+    clashes = sorted({week.label(o) for o in own if o.group != sec.group
+                      for m in o.meetings for n in sec.meetings
+                      if m.day == n.day and m.start < n.end and n.start < m.end})
+    if clashes:
+        return "Meets at the same time as their " + ", ".join(clashes)
+    return SEAT
+
+
+def _sections_text(week: _Week, sections: list[Section]) -> str:
+    """'CBT Skills; Relapse Prevention AL, C' (letters only where a group has several)."""
+    by_group: dict[str, list[Section]] = defaultdict(list)
+    for sec in sections:
+        by_group[sec.group].append(sec)
+    return "; ".join(group if week.label(secs[0]) == group  # the group's only section
+                     else f"{group} {', '.join(sec.name for sec in secs)}"
+                     for group, secs in sorted(by_group.items()))
 
 
 def spread(week: _Week) -> RuleResult:

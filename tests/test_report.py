@@ -231,6 +231,10 @@ def test_unavoidable_misses_say_why_and_the_rest_could_be_improved(doc, quality)
     improvable = visible(own_block.split('<ul class="improvable">')[1].split("</ul>")[0])
     unavoidable = visible(own_block.split('<ul class="unavoidable">')[1].split("</ul>")[0])
     assert "Cara Diaz (P03)" in improvable and "Alice Walker (P01)" not in improvable
+    # What keeps Cara out of Alex's one section, counted and then named under her.
+    assert ("What stands in the way: for 1, a section their therapist leads has a seat at "
+            "times they are free.") in visible(own_block)
+    assert "Has a seat at times this patient is free: CBT Skills." in improvable
     assert unavoidable.startswith("Alice Walker (P01)") and "Cara Diaz" not in unavoidable
 
 

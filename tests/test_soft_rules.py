@@ -261,3 +261,73 @@ def test_weight_zero_lets_another_rule_win():
     data = solved(r)
     assert meetings_of(data, "G")[0]["facilitator"] == "S1"
     assert units(data, "own_therapist") == 1
+
+
+# --- own therapist: what stands in the way (the report's reason for an improvable miss) -----
+
+def own_therapist_week(p1=None, p2=None, s2=None, second_group=False, s2_elsewhere=False,
+                       b_members=("P2",)):
+    """P1's therapist is S2. G A (S1, Mon 9) has P1 unless P1 is in b_members; G B (Tue 9)
+    has b_members and is led by S2, or with s2_elsewhere by S1 while S2 leads K, a group of
+    another program. With second_group, H (S3, Tue 9) has P1 too."""
+    from scheduler.solution import Meeting, Schedule
+
+    r = roster(slots("Mon 9:00-10:00", "Tue 9:00-10:00"),
+               programs=[program("Res"), program("Other")],
+               groups=[group("G", max_size=2), group("H", skill="dbt"),
+                       group("K", skill="cbt", programs=("Other",))],
+               staff_list=[staff("S1"), staff("S2", **(s2 or {})), staff("S3", ("dbt",))],
+               rooms=[room("R1"), room("R2", features=("ramp",))],
+               patient_list=[patient("P1", therapist="S2", **(p1 or {})),
+                             patient("P2", **(p2 or {})), patient("P3", program="Other")])
+    meetings = [Meeting("G", "B", 1, 540, 600, "R2", "S1" if s2_elsewhere else "S2", b_members),
+                Meeting("K", "", 0, 540, 600, "R2", "S2" if s2_elsewhere else "S1", ("P3",))]
+    if "P1" not in b_members:
+        meetings.append(Meeting("G", "A", 0, 540, 600, "R1", "S1", ("P1",)))
+    if second_group:
+        meetings.append(Meeting("H", "", 1, 540, 600, "R1", "S3", ("P1",)))
+    return r, Schedule(status="feasible", week_of=WEEK_OF, center="Tiny", meetings=meetings)
+
+
+@pytest.mark.parametrize("week, detail", [
+    ({}, "Has a seat at times this patient is free: G B."),
+    ({"p1": {"needs": ("quiet",)}},
+     "Meets in a room without the features this patient needs: G B."),
+    ({"p1": {"keep_apart": ("P2",)}}, "Has someone this patient is kept apart from: G B."),
+    ({"p1": {"unavailable": "Tue"}}, "Meets when this patient is not available: G B."),
+    ({"second_group": True}, "Meets at the same time as their H: G B."),
+])
+def test_an_improvable_own_therapist_miss_says_what_stands_in_the_way(week, detail):
+    from scheduler.quality import measure
+
+    r, s = own_therapist_week(**week)
+    (miss,) = measure(r, s).rule("own_therapist").misses
+    assert miss.unavoidable is None and miss.detail == detail
+
+
+def test_a_full_section_of_the_therapist_is_named():
+    from scheduler.quality import measure
+
+    r, s = own_therapist_week(b_members=("P2", "P3"))
+    (miss,) = measure(r, s).rule("own_therapist").misses
+    assert miss.detail == "Full: G B."
+
+
+@pytest.mark.parametrize("s2, tail", [
+    ({}, ""),
+    ({"max_per_week": 1}, ", and already leads as many sessions as their weekly maximum (1)"),
+])
+def test_a_therapist_who_leads_none_of_the_patients_groups_is_named(s2, tail):
+    from scheduler.quality import measure
+
+    r, s = own_therapist_week(s2=s2, s2_elsewhere=True)
+    (miss,) = measure(r, s).rule("own_therapist").misses
+    assert miss.detail == ("Staff S2 leads no section of the therapy groups open to this "
+                           "patient" + tail)
+
+
+def test_a_patient_with_their_therapist_has_no_miss_and_no_detail():
+    from scheduler.quality import measure
+
+    r, s = own_therapist_week(b_members=("P1", "P2"))
+    assert measure(r, s).rule("own_therapist").misses == []

@@ -151,8 +151,12 @@ def test_polish_never_makes_the_week_worse(generated):
     steps, complete = run(generated)
     assert complete
     before = measure(generated, steps.schedule()).objective
+    told = []  # what the progress line is told
+    steps.on_better = told.append
     steps.polish()
     after = measure(generated, steps.schedule()).objective
+    assert steps.stats.polished > 0 and len(told) == steps.stats.polished
+    assert told[-1] == after
     data = json.loads(schedule_json(generated, steps.schedule()))
     assert check(generated, data) == []
     # Each step is optimised in the pattern model's own terms; the report's measure

@@ -25,6 +25,7 @@ from .patterns import PatternModel
 from .lacking import lacking
 from .pinned import pinned_sections
 from .plan import Plan, make_plan
+from .rebalance import rebalance_facilitators
 from .reseat import reseat_for_therapists
 from .rival import Rival, rival_possible
 from .split import SectionDraft, bucket_values, meetings_from, split_bucket
@@ -293,6 +294,14 @@ def _stepwise_week(plan, options, progress, clock, budget_end, stats, polish,
         return status, solver, interrupted
 
     steps = Stepwise(plan, search, budget_end, tick, seed=options.seed, stop=stop)
+
+    def better(score: float) -> None:
+        state["solutions"] += 1
+        if state["score"] is None or score < state["score"]:
+            state["score"] = score
+        progress(Progress("solution", clock.elapsed(), state["solutions"], state["score"]))
+
+    steps.on_better = better
     steps.complete_hints = polish  # large rosters: this week is the answer
     steps.pins = pinned_sections(plan, options.previous) or []
     complete = False
@@ -329,13 +338,18 @@ def _stepwise_week(plan, options, progress, clock, budget_end, stats, polish,
                     stats["therapist_swaps"] = therapist_swaps(steps, late)
                     # Then patients who must change more than one section to get there.
                     stats["therapist_reseats"] = reseat_for_therapists(steps, late)
+                    # Last, sections handed from the busiest staff to idle colleagues.
+                    stats["handed_over"] = rebalance_facilitators(steps, late)
+                    if (stats["therapist_swaps"] or stats["therapist_reseats"]
+                            or stats["handed_over"]):
+                        better(measure(plan.roster, steps.schedule()).objective)
     except KeyboardInterrupt:
         steps.interrupted = True
     finally:
         if rivals:
             rivals.pop().stop()
-    # Each polished step is another complete week.
-    stats["solutions"] = (1 + steps.stats.polished) if complete else 0
+    # Each polished step (and the exchanges after them) is another complete week.
+    stats["solutions"] = state["solutions"] if complete else 0
     stats["stepwise"] = {"steps": steps.stats.steps, "repairs": steps.stats.repairs,
                          "polished": steps.stats.polished, "reverted": steps.stats.reverted,
                          "complete": complete}

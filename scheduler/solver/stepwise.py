@@ -99,6 +99,8 @@ class Stepwise:
         self.search = search
         self.deadline = deadline
         self.tick = tick or (lambda _m: None)
+        # Told the report's score of each better week polish makes (for the progress line).
+        self.on_better: Callable[[float], None] = lambda _score: None
         self.rng = random.Random(seed)
         self.week: dict[int, list[SectionDraft]] = {}
         self.stats = StepStats()
@@ -282,6 +284,7 @@ class Stepwise:
                 if self.decide({part}, relax=False, work=POLISH_WORK, freed=freed) \
                         and sorted(self.week[part], key=repr) != before:
                     self.stats.polished += 1
+                    self.on_better(measure(self.plan.roster, self.schedule()).objective)
             # Equal-cost alternatives can swap back and forth: only a better week earns a pass.
             last, score = score, measure(self.plan.roster, self.schedule()).objective
             if score >= last - POLISH_MIN_GAIN:

@@ -55,11 +55,12 @@ def render_pdfs(printouts: dict[str, list[str]], workers: int | None = None,
     if workers <= 1 or total < parallel_min_chars:
         return {name: _render_batch(parts) for name, parts in printouts.items()}
 
-    per_batch = max(BATCH_MIN_CHARS, total // (2 * workers))
+    per_batch = max(BATCH_MIN_CHARS, total // (4 * workers))
     tasks = [(name, i, batch) for name, parts in printouts.items()
              for i, batch in enumerate(_batches(parts, per_batch))]
-    # Longest first, so no long batch starts last while the other process idles.
-    tasks.sort(key=lambda t: -sum(len(h) for h in t[2]))
+    # A printout in one part (the report) cannot be shared out, so it starts first; then
+    # the longest first, so no long batch starts last while the other process idles.
+    tasks.sort(key=lambda t: (len(printouts[t[0]]) > 1, -sum(len(h) for h in t[2])))
     pool = _context().Pool(min(workers, len(tasks)), initializer=_ignore_sigint)
     try:
         results = pool.map(_render_batch, [t[2] for t in tasks], chunksize=1)

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from ..domain import Roster
-from ..quality import BALANCED_SPREAD, Miss, Quality, RuleResult, StaffLoad
+from ..quality import BALANCED_SPREAD, CAUSES, Miss, Quality, RuleResult, StaffLoad
 from ..rules import RULE_BY_KEY
 from ..solution import Schedule
 from ..summary import STATUS_TEXT
@@ -206,18 +206,20 @@ KIND_NOUNS = {"patient": "patient", "section": "section", "staff": "staff member
 
 
 @dataclass(frozen=True)
-class Unavoidable:
+class Listed:
+    """One miss as the report lists it: what, and why (None when nothing is known)."""
     text: str
-    reason: str
+    reason: str | None
 
 
 @dataclass(frozen=True)
 class MissBlock:
     title: str
     summary: str  # "9 sections miss it · penalty 80.0"
-    improvable: tuple[str, ...]
+    improvable: tuple[Listed, ...]  # reason: what stands in the way, when known
     hint: str  # how the improvable ones could be improved
-    unavoidable: tuple[Unavoidable, ...]
+    causes: str  # what stands in the way of the improvable ones, counted; "" when unknown
+    unavoidable: tuple[Listed, ...]  # reason: why it cannot be helped
 
 
 def miss_blocks(roster: Roster, quality: Quality) -> list[MissBlock]:
@@ -236,9 +238,10 @@ def miss_text(roster: Roster, miss: Miss) -> str:
 
 
 def miss_block(roster: Roster, result: RuleResult, best: bool) -> MissBlock:
-    unavoidable = tuple(Unavoidable(miss_text(roster, m), m.unavoidable)
+    unavoidable = tuple(Listed(miss_text(roster, m), m.unavoidable)
                         for m in result.misses if m.unavoidable)
-    improvable = tuple(miss_text(roster, m) for m in result.misses if not m.unavoidable)
+    improvable = tuple(Listed(miss_text(roster, m), m.detail)
+                       for m in result.misses if not m.unavoidable)
     penalty = "rule off" if result.weight == 0 else f"penalty {points(result.penalty)}"
     return MissBlock(
         title=result.title,
@@ -246,6 +249,7 @@ def miss_block(roster: Roster, result: RuleResult, best: bool) -> MissBlock:
                 f"it \u00b7 {penalty}",
         improvable=improvable,
         hint=improve_hint(result, best),
+        causes=causes_text(result),
         unavoidable=unavoidable,
     )
 
@@ -255,6 +259,17 @@ def who_misses(misses: list[Miss]) -> str:
     for m in misses:
         counts[m.kind] += 1
     return ", ".join(plural(n, KIND_NOUNS.get(k, k)) for k, n in counts.items())
+
+
+def causes_text(result: RuleResult) -> str:
+    """'For 62, every section ... is full; for 20, ...': the obstacles, most common first."""
+    phrases = CAUSES.get(result.key, {})
+    counts = defaultdict(int)
+    for m in result.misses:
+        if m.cause in phrases and not m.unavoidable:
+            counts[m.cause] += 1
+    order = sorted(counts, key=lambda c: (-counts[c], list(phrases).index(c)))
+    return "; ".join(f"for {counts[c]}, {phrases[c]}" for c in order)
 
 
 def improve_hint(result: RuleResult, best: bool) -> str:
@@ -613,6 +628,7 @@ class HoursView:
     programs: tuple[ProgramHours, ...]
     ticks: tuple[Tick, ...]  # x in % of the bar column
     far_above: str
+    tick_pct: float  # the ticks' spacing, for the rows' grid lines
 
 
 def hours_view(roster: Roster, schedule: Schedule) -> HoursView:
@@ -631,7 +647,7 @@ def hours_view(roster: Roster, schedule: Schedule) -> HoursView:
         patients = [p for p in roster.patients if p.program == program.name]
         if patients:
             programs.append(program_hours(roster, program, patients, minutes, sessions, top))
-    return HoursView(tuple(programs), ticks, f"{FAR_ABOVE:g}")
+    return HoursView(tuple(programs), ticks, f"{FAR_ABOVE:g}", round(100 * step / top, 4))
 
 
 def program_hours(roster, program, patients, minutes, sessions, top) -> ProgramHours:
