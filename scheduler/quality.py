@@ -447,10 +447,51 @@ def fair_load(week: _Week) -> RuleResult:
         if spread_ > BALANCED_SPREAD:
             misses.append(Miss("skill", skill,
                                f"{skill}: {hi.name} at {hi.use}% of capacity, "
-                               f"{lo.name} at {lo.use}%"))
+                               f"{lo.name} at {lo.use}%", None,
+                               _why_not_handed_over(week, hi.id, lo.id)))
     return _result("fair_load", units, possible - len(misses), possible,
                    f"{possible - len(misses)} of {possible} skill teams are within "
                    f"{BALANCED_SPREAD} points of each other", misses)
+
+
+def _why_not_handed_over(week: _Week, busy_id: str, idle_id: str) -> str:
+    """Why the least used member leads none of the busiest one's sections they could lead."""
+    roster = week.roster
+    busy, idle = roster.staff_by_id[busy_id], roster.staff_by_id[idle_id]
+    b, i = busy.name or busy_id, idle.name or idle_id
+    sections = [sec for sec in week.sections if sec.facilitator == busy_id
+                and week.groups[sec.group].skill in idle.skills]
+    if not sections:
+        return f"{i} has the skill for none of the groups {b} leads."
+    leads = [m for m in week.schedule.meetings if m.facilitator == idle_id]
+    with_busy: dict[str, int] = defaultdict(int)  # patient -> therapy sections busy leads
+    for sec in week.sections:
+        if sec.facilitator == busy_id and week.groups[sec.group].kind == THERAPY:
+            for pid in sec.patients:
+                with_busy[pid] += 1
+    counts: dict[str, int] = defaultdict(int)
+    for sec in sections:
+        times = [week.slot_at.get((m.day, m.start)) for m in sec.meetings]
+        if any(t is None or t.index not in week.staff_free[idle_id] for t in times):
+            counts[f"{i} is not available at all its times"] += 1
+        elif any(o.day == m.day and o.start < m.end and m.start < o.end
+                 for m in sec.meetings for o in leads):
+            counts[f"{i} leads another group at one of its times"] += 1
+        elif idle.max_per_week is not None and len(leads) + len(sec.meetings) > idle.max_per_week:
+            counts[f"{i} would go over their Max per week"] += 1
+        elif idle.max_per_day is not None and any(
+                sum(o.day == m.day for o in leads) + 1 > idle.max_per_day for m in sec.meetings):
+            counts[f"{i} would go over their Max per day"] += 1
+        elif week.groups[sec.group].kind == THERAPY and any(
+                week.patients[pid].primary_therapist == busy_id and with_busy[pid] == 1
+                for pid in sec.patients):
+            counts[f"a patient in it would lose {b} as their therapist in group"] += 1
+        else:
+            counts[f"nothing in the week stops {i} taking it over"] += 1
+    n_sections = f"{len(sections)} section{'' if len(sections) == 1 else 's'}"
+    return (f"Of the {n_sections} {b} leads that {i} has the skill for: "
+            + "; ".join(f"for {n}, {why}" for why, n in
+                        sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))) + ".")
 
 
 def compact_days(week: _Week) -> RuleResult:

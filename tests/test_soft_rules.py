@@ -331,3 +331,49 @@ def test_a_patient_with_their_therapist_has_no_miss_and_no_detail():
 
     r, s = own_therapist_week(b_members=("P1", "P2"))
     assert measure(r, s).rule("own_therapist").misses == []
+
+
+# --- fair load: why the idle colleague took none of the busy one's sections ----------------
+
+def fair_load_week(s2=None, skill="cbt", therapist=None, s2_leads_c=False):
+    """S1 leads A (P1, Mon 9) and B (P2, Tue 9); S2, who shares cbt with S1, leads nothing,
+    or with s2_leads_c C (P3, Mon 9)."""
+    from scheduler.solution import Meeting, Schedule
+
+    r = roster(slots("Mon 9:00-10:00", "Tue 9:00-10:00"),
+               groups=[group("A", skill=skill), group("B", skill=skill), group("C")],
+               staff_list=[staff("S1", ("cbt", "dbt")), staff("S2", **(s2 or {}))],
+               rooms=[room("R1"), room("R2")],
+               patient_list=[patient("P1", therapist=therapist), patient("P2"), patient("P3")])
+    meetings = [Meeting("A", "", 0, 540, 600, "R1", "S1", ("P1",)),
+                Meeting("B", "", 1, 540, 600, "R1", "S1", ("P2",))]
+    if s2_leads_c:
+        meetings.append(Meeting("C", "", 0, 540, 600, "R2", "S2", ("P3",)))
+    return r, Schedule(status="feasible", week_of=WEEK_OF, center="Tiny", meetings=meetings)
+
+
+@pytest.mark.parametrize("week, detail", [
+    ({}, "for 2, nothing in the week stops Staff S2 taking it over."),
+    ({"s2": {"available": "Mon"}}, "for 1, Staff S2 is not available at all its times; "
+                                   "for 1, nothing in the week stops Staff S2 taking it over."),
+    ({"s2_leads_c": True}, "for 1, Staff S2 leads another group at one of its times; "
+                           "for 1, nothing in the week stops Staff S2 taking it over."),
+    ({"therapist": "S1"}, "for 1, a patient in it would lose Staff S1 as their therapist in "
+                          "group; for 1, nothing in the week stops Staff S2 taking it over."),
+])
+def test_an_unbalanced_team_says_why_the_idle_member_took_nothing_over(week, detail):
+    from scheduler.quality import measure
+
+    r, s = fair_load_week(**week)
+    (miss,) = measure(r, s).rule("fair_load").misses
+    assert miss.text.startswith("cbt: Staff S1 at 100% of capacity, Staff S2 at ")
+    assert miss.detail == "Of the 2 sections Staff S1 leads that Staff S2 has the skill for: " \
+        + detail
+
+
+def test_an_idle_member_without_the_skill_of_the_busy_ones_groups_is_named():
+    from scheduler.quality import measure
+
+    r, s = fair_load_week(skill="dbt")
+    (miss,) = measure(r, s).rule("fair_load").misses
+    assert miss.detail == "Staff S2 has the skill for none of the groups Staff S1 leads."
