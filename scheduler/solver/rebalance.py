@@ -21,13 +21,18 @@ from .split import SectionDraft
 
 
 def rebalance_facilitators(steps, out_of_time) -> int:
-    """Sections handed over; steps.week is updated in place (and left as it was should the
-    report's measure of the week not agree that it got better)."""
+    """Sections handed over; steps.week is updated in place."""
     if steps.last:  # with last week, staying with the same facilitator ranks higher
         return 0
+    return only_if_better(steps, lambda: _Loads(steps).run(out_of_time))
+
+
+def only_if_better(steps, change) -> int:
+    """Run change() (it returns how many changes it made to steps.week) and keep what it did
+    only if the report's measure of the week agrees that it got better."""
     before_week = {part: list(ds) for part, ds in steps.week.items()}
     before = measure(steps.plan.roster, steps.schedule()).objective
-    made = _Loads(steps).run(out_of_time)
+    made = change()
     if made and measure(steps.plan.roster, steps.schedule()).objective >= before:
         steps.week = before_week
         return 0

@@ -25,6 +25,7 @@ from .patterns import PatternModel
 from .lacking import lacking
 from .pinned import pinned_sections
 from .plan import Plan, make_plan
+from .mix import mix_swaps
 from .rebalance import rebalance_facilitators
 from .reseat import reseat_for_therapists
 from .rival import Rival, rival_possible
@@ -338,10 +339,12 @@ def _stepwise_week(plan, options, progress, clock, budget_end, stats, polish,
                     stats["therapist_swaps"] = therapist_swaps(steps, late)
                     # Then patients who must change more than one section to get there.
                     stats["therapist_reseats"] = reseat_for_therapists(steps, late)
+                    # Newcomers and role models spread over each peer group's sections.
+                    stats["mix_swaps"] = mix_swaps(steps, late)
                     # Last, sections handed from the busiest staff to idle colleagues.
                     stats["handed_over"] = rebalance_facilitators(steps, late)
-                    if (stats["therapist_swaps"] or stats["therapist_reseats"]
-                            or stats["handed_over"]):
+                    if any(stats[k] for k in ("therapist_swaps", "therapist_reseats",
+                                              "mix_swaps", "handed_over")):
                         better(measure(plan.roster, steps.schedule()).objective)
     except KeyboardInterrupt:
         steps.interrupted = True

@@ -1,0 +1,213 @@
+"""Role models and newcomers spread by exchange: a last pass over a stepwise week.
+
+Each peer group is decided as one step among many, and on large rosters that step stops at
+its work limit with newcomers still clustered (five in one section, two in the next) or a
+section of twelve with one role model. Here two members of sections of the same peer group
+change places (or one moves to a section with room) whenever every hard rule still holds
+and the week's penalty falls, counted as the report counts it for the rules such a move can
+change: role-model mix and shared experience of the two sections, compact days of the two
+patients. Times, rooms and facilitators stay as they are.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import replace
+
+from ..domain import key
+from ..rules import RULE_BY_KEY
+from .rebalance import only_if_better
+from .split import SectionDraft
+from .swaps import _Check
+
+MODELS_PER = 6  # one role model per six members (as quality.role_model_mix counts)
+
+
+def mix_swaps(steps, out_of_time) -> int:
+    """Moves and exchanges made; steps.week is updated in place."""
+    if steps.last:  # with last week, staying with the same peers ranks higher
+        return 0
+    return only_if_better(steps, lambda: _Mixer(steps).run(out_of_time))
+
+
+class _Mixer:
+    def __init__(self, steps):
+        self.steps = steps
+        plan = steps.plan
+        roster = plan.roster
+        self.plan = plan
+        self.check = _Check(steps, roster.kept_apart_from())
+        self.models = set(plan.role_models)
+        self.new = {p.id for p in plan.patients if roster.is_newcomer(p)}
+        self.track = {p.id: key(p.track) if p.track else "" for p in plan.patients}
+        weight = roster.weights.get
+        self.w_mix = weight("role_model_mix", RULE_BY_KEY["role_model_mix"].weight)
+        self.w_shared = weight("shared_experience", RULE_BY_KEY["shared_experience"].weight)
+        self.w_compact = weight("compact_days", RULE_BY_KEY["compact_days"].weight)
+        self.free_by_day = {}
+        for p in plan.patients:
+            by_day = defaultdict(list)
+            for t in sorted(plan.patient_slots[p.id]):
+                by_day[steps.day_of[t]].append(t)
+            self.free_by_day[p.id] = dict(by_day)
+        self.free = {pid: set(ts) for pid, ts in plan.patient_slots.items()}
+        self.cap = {pid: roster.program_by_name[p.program].max_per_day
+                    for pid, p in ((p.id, p) for p in plan.patients)}
+        self.need = {p.id: roster.program_by_name[p.program].min_minutes for p in plan.patients}
+        self.attends = defaultdict(set)  # patient -> slots
+        for ds in steps.week.values():
+            for d in ds:
+                for pid in d.members:
+                    self.attends[pid].update(d.slots)
+
+    # --- the penalty of what a move changes ----------------------------------------------
+
+    def _cost(self, size: int, models: int, new: int, tracks: int) -> float:
+        """Role-model mix and shared experience of one peer section, weighted."""
+        short = max(0, -(-size // MODELS_PER) - models)
+        return (self.w_mix * (2 * short + new * (new - 1) // 2)
+                + self.w_shared * max(0, tracks - 1))
+
+    def _stats(self, d: SectionDraft):
+        tracks = Counter(self.track[m] for m in d.members if self.track[m])
+        models = sum(1 for m in d.members if m in self.models)
+        new = sum(1 for m in d.members if m in self.new)
+        return len(d.members), models, new, tracks
+
+    def _after(self, stats, out: str, into: str | None) -> float:
+        """The cost of a section with these stats once out leaves and into joins."""
+        size, models, new, tracks = stats
+        distinct = len(tracks)
+        t_out = self.track[out]
+        if t_out and tracks[t_out] == 1:
+            distinct -= 1
+        if into is not None:
+            size, models, new = (size, models + (into in self.models) - (out in self.models),
+                                 new + (into in self.new) - (out in self.new))
+            t_in = self.track[into]
+            if t_in and (tracks[t_in] == 0 or (t_in == t_out and tracks[t_in] == 1)):
+                distinct += 1
+        else:
+            size, models, new = (size - 1, models - (out in self.models),
+                                 new - (out in self.new))
+        return self._cost(size, models, new, distinct)
+
+    def _joined(self, stats, pid: str) -> float:
+        size, models, new, tracks = stats
+        t = self.track[pid]
+        distinct = len(tracks) + (1 if t and tracks[t] == 0 else 0)
+        return self._cost(size + 1, models + (pid in self.models), new + (pid in self.new),
+                          distinct)
+
+    def _gaps(self, pid: str, attends: set[int], days) -> int:
+        """Idle gaps on these days (as quality.compact_days counts them)."""
+        gaps = 0
+        for day in days:
+            pattern = [t in attends for t in self.free_by_day[pid].get(day, ())]
+            blocks = sum(1 for i, on in enumerate(pattern) if on and (i == 0 or not pattern[i - 1]))
+            gaps += max(0, blocks - 1)
+        return gaps
+
+    def _moved(self, pid: str, x: SectionDraft, y: SectionDraft) -> set[int]:
+        return (self.attends[pid] - set(x.slots)) | set(y.slots)
+
+    def _fits(self, pid: str, x: SectionDraft, y: SectionDraft) -> bool:
+        """Whether pid's own week allows leaving x for y (times, day caps, Min hours): a
+        quick test that spares most calls to the full check."""
+        slots = set(y.slots)
+        if not slots <= self.free[pid]:
+            return False
+        rest = self.attends[pid] - set(x.slots)
+        if rest & slots:
+            return False
+        after = rest | slots
+        cap = self.cap[pid]
+        if cap is not None:
+            per_day = Counter(self.steps.day_of[t] for t in after)
+            if any(n > cap for n in per_day.values()):
+                return False
+        return sum(self.steps.minutes_of[t] for t in after) >= self.need[pid]
+
+    def _compact_gain(self, pid: str, x: SectionDraft, y: SectionDraft) -> float:
+        days = {self.steps.day_of[t] for t in x.slots + y.slots}
+        return self.w_compact * (self._gaps(pid, self.attends[pid], days)
+                                 - self._gaps(pid, self._moved(pid, x, y), days))
+
+    # --- moves ---------------------------------------------------------------------------
+
+    def run(self, out_of_time) -> int:
+        made = 0
+        for part in sorted(self.steps.week):
+            if not self.plan.groups[part].group.is_peer or len(self.steps.week[part]) < 2:
+                continue
+            # Each change lowers the penalty, so this ends.
+            self.compact: dict[tuple[str, int], float | None] = {}
+            while not out_of_time():
+                changes = self._one_round(part, out_of_time)
+                if not changes:
+                    break
+                made += changes
+        return made
+
+    def _one_round(self, part: int, out_of_time) -> int:
+        """Moves and exchanges in this part, best gain first, each between two sections no
+        earlier one in the round touched (so its gain is still what was counted)."""
+        sections = self.steps.week[part]
+        stats = [self._stats(d) for d in sections]
+        costs = [self._cost(n, m, k, len(t)) for n, m, k, t in stats]
+        # What a member gains in compact days by going to each other section (None: they
+        # cannot); kept until they move, since only movers' weeks change.
+        compact = self.compact
+        for i, x in enumerate(sections):
+            for a in x.members:
+                for j, y in enumerate(sections):
+                    if i != j and (a, j) not in compact:
+                        compact[a, j] = (self._compact_gain(a, x, y) if self._fits(a, x, y)
+                                         else None)
+        g = self.plan.groups[part].group
+        rooms = self.plan.roster.room_by_name
+        seats = [min([g.max_size] + [rooms[r].capacity for r in d.rooms]) for d in sections]
+        options = []
+        for i, x in enumerate(sections):
+            for j, y in enumerate(sections):
+                if i == j:
+                    continue
+                for a in x.members:
+                    if compact[a, j] is None:
+                        continue
+                    base = costs[i] + costs[j] + compact[a, j]
+                    if len(x.members) > g.min_size and len(y.members) < seats[j]:
+                        moved = base - self._after(stats[i], a, None) - self._joined(stats[j], a)
+                        if moved > 1e-9:
+                            options.append((-moved, a, "", i, j))
+                    if i > j:
+                        continue  # each exchange once
+                    for b in y.members:
+                        if compact[b, i] is None:
+                            continue
+                        gain = (base + compact[b, i] - self._after(stats[i], a, b)
+                                - self._after(stats[j], b, a))
+                        if gain > 1e-9:
+                            options.append((-gain, a, b, i, j))
+        touched: set[int] = set()
+        for _gain, a, b, i, j in sorted(options):
+            if i in touched or j in touched or out_of_time():
+                continue
+            now = self.steps.week[part]
+            if self._apply(part, now[i], now[j], a, b or None):
+                touched |= {i, j}
+        return len(touched) // 2
+
+    def _apply(self, part: int, x: SectionDraft, y: SectionDraft, a: str, b: str | None) -> bool:
+        new_x = replace(x, members=tuple(sorted([m for m in x.members if m != a]
+                                                + ([b] if b else []))))
+        new_y = replace(y, members=tuple(sorted([m for m in y.members if m != b] + [a])))
+        if not (set(new_x.members) & self.models and set(new_y.members) & self.models):
+            return False  # every peer section keeps a role model (a hard rule)
+        if not self.check.holds(part, {x: new_x, y: new_y}, [a] + ([b] if b else [])):
+            return False
+        self.attends[a] = self._moved(a, x, y)
+        if b:
+            self.attends[b] = self._moved(b, y, x)
+        self.compact = {k: v for k, v in self.compact.items() if k[0] not in (a, b)}
+        return True
