@@ -12,6 +12,7 @@ import itertools
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .domain import DAY_NAMES, THERAPY, Roster, key
 from .rules import RULE_BY_KEY, SAME_DAY_UNITS, SOFT_RULES
@@ -133,6 +134,24 @@ class _Week:
 
     def label(self, section: Section) -> str:
         return self.schedule.label(section.group, section.name)
+
+    @cached_property
+    def sections_of(self) -> dict[str, list[Section]]:
+        out: dict[str, list[Section]] = defaultdict(list)
+        for sec in self.sections:
+            for pid in sec.patients:
+                out[pid].append(sec)
+        return out
+
+    def can_switch(self, pid: str, to: Section) -> bool:
+        """Whether pid could attend section to instead of their section of its group, as far
+        as times go: free then, and in no other group at those times."""
+        if any(self.slot_at.get((m.day, m.start)) is None
+               or self.slot_at[m.day, m.start].index not in self.free[pid] for m in to.meetings):
+            return False
+        return not any(o.group != to.group and m.day == n.day and m.start < n.end
+                       and n.start < m.end
+                       for o in self.sections_of[pid] for m in o.meetings for n in to.meetings)
 
     def patient_text(self, pid: str) -> str:
         # IDs only: these texts go into schedule.json; the staff report adds names.
@@ -296,12 +315,14 @@ def spread(week: _Week) -> RuleResult:
             satisfied += 1
         if cost > 0:
             on = ", ".join(DAY_NAMES[d] for d in sorted(m.day for m in sec.meetings))
-            why = None
+            why = detail = None
+            free_on = ", ".join(DAY_NAMES[d] for d in sorted(_shared_days(week, sec)))
             if cost <= best:
-                why = ("its members and facilitator are only all free on " +
-                       ", ".join(DAY_NAMES[d] for d in sorted(_shared_days(week, sec))))
+                why = "its members and facilitator are only all free on " + free_on
+            else:
+                detail = f"Its members and facilitator have free time in common on {free_on}."
             misses.append(Miss("section", f"{sec.group}|{sec.name}",
-                               f"{week.label(sec)} meets {on}", why))
+                               f"{week.label(sec)} meets {on}", why, detail))
     return _result("spread", units, satisfied, possible,
                    f"{satisfied} of {possible} sections are spread as well as the week allows",
                    misses)
@@ -418,13 +439,55 @@ def role_model_mix(week: _Week) -> RuleResult:
             if new > even:
                 problems.append(f"{new} newcomers (an even spread is {even})")
             if problems:
+                detail = None if why else _why_not_mixed(week, sec, secs, short, new > even)
                 misses.append(Miss("section", f"{sec.group}|{sec.name}",
-                                   f"{week.label(sec)}: " + "; ".join(problems), why))
+                                   f"{week.label(sec)}: " + "; ".join(problems), why, detail))
             else:
                 satisfied += 1
     return _result("role_model_mix", units, satisfied, possible,
                    f"{satisfied} of {possible} peer sections have one role model per six members "
                    "and an even share of newcomers", misses)
+
+
+def _why_not_mixed(week: _Week, sec: Section, secs: list[Section], short: int,
+                   clustered: bool) -> str | None:
+    """Who could come or go between this peer section and its group's others, by times."""
+    roster = week.roster
+    others = [o for o in secs if o is not sec]
+    if not others:
+        return "the group runs a single section for all its members"
+    parts = []
+    if short:
+        spare = free = 0
+        for o in others:
+            models = [pid for pid in o.patients if roster.is_role_model(week.patients[pid])]
+            extra = max(0, len(models) - max(1, math.ceil(len(o.patients) / 6)))
+            spare += extra
+            free += min(extra, sum(week.can_switch(pid, sec) for pid in models))
+        if not spare:
+            parts.append("no other section of the group has a role model to spare")
+        else:
+            parts.append(f"of the {spare} role model(s) other sections could spare, "
+                         f"{_how_many(free)} free at its times")
+    if clustered:
+        new_here = [pid for pid in sec.patients if roster.is_newcomer(week.patients[pid])]
+        fewer = [o for o in others if sum(roster.is_newcomer(week.patients[m])
+                                          for m in o.patients) < len(new_here) - 1]
+        if not fewer:
+            parts.append("no other section has room for one more newcomer in an even spread")
+        else:
+            free = sum(any(week.can_switch(pid, o) for o in fewer) for pid in new_here)
+            names = ", ".join(o.name for o in fewer[:6])
+            if len(fewer) > 6:
+                names += f" and {len(fewer) - 6} more"
+            parts.append(f"of its {len(new_here)} newcomers, {_how_many(free)} free at the "
+                         f"times of a section with fewer newcomers ({names})")
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
+def _how_many(n: int) -> str:
+    return "none is" if n == 0 else "1 is" if n == 1 else f"{n} are"
 
 
 def fair_load(week: _Week) -> RuleResult:

@@ -377,3 +377,62 @@ def test_an_idle_member_without_the_skill_of_the_busy_ones_groups_is_named():
     r, s = fair_load_week(skill="dbt")
     (miss,) = measure(r, s).rule("fair_load").misses
     assert miss.detail == "Staff S2 has the skill for none of the groups Staff S1 leads."
+
+
+# --- role-model mix and spread: what a miss that could be improved says --------------------
+
+def peer_week(x, y, people):
+    """Peer group A: section A at Mon 9:00 with x, section B at Tue 9:00 with y."""
+    from scheduler.solution import Meeting, Schedule
+
+    r = roster(slots("Mon 9:00-10:00", "Tue 9:00-10:00"),
+               groups=[group("A", kind="peer", skill="peer")],
+               staff_list=[staff("S1", ("peer",))], patient_list=people)
+    return r, Schedule(status="feasible", week_of=WEEK_OF, center="Tiny", meetings=[
+        Meeting("A", "A", 0, 540, 600, "R1", "S1", tuple(x)),
+        Meeting("A", "B", 1, 540, 600, "R1", "S1", tuple(y))])
+
+
+def newcomer(pid, **kw):
+    return patient(pid, admitted=NEWCOMER, role_model=False, **kw)
+
+
+@pytest.mark.parametrize("away, told", [
+    ("", "3 are free"),
+    ("Tue", "none is free"),
+])
+def test_clustered_newcomers_say_whether_they_could_go_elsewhere(away, told):
+    from scheduler.quality import measure
+
+    people = [patient("M1", role_model=True), patient("M2", role_model=True),
+              patient("P1", role_model=False)] + [newcomer(f"N{i}", unavailable=away)
+                                                  for i in (1, 2, 3)]
+    r, s = peer_week(["M1", "N1", "N2", "N3"], ["M2", "P1"], people)
+    (miss,) = measure(r, s).rule("role_model_mix").misses
+    assert miss.unavoidable is None
+    assert miss.detail == (f"Of its 3 newcomers, {told} at the times of a section with fewer "
+                           "newcomers (B).")
+
+
+def test_a_section_short_of_role_models_says_how_many_others_could_spare():
+    from scheduler.quality import measure
+
+    people = ([patient(f"M{i}", role_model=True) for i in (1, 2, 3, 4)]
+              + [patient(f"P{i}", role_model=False) for i in range(1, 7)])
+    r, s = peer_week(["M1"] + [f"P{i}" for i in range(1, 7)], ["M2", "M3", "M4"], people)
+    (miss,) = measure(r, s).rule("role_model_mix").misses
+    # B needs one of its three.
+    assert miss.detail == "Of the 2 role model(s) other sections could spare, 2 are free at its times."
+
+
+def test_a_section_on_neighbouring_days_names_the_days_all_are_free():
+    from scheduler.quality import measure
+    from scheduler.solution import Meeting, Schedule
+
+    r = roster(slots("Mon 9:00-10:00", "Tue 9:00-10:00", "Wed 9:00-10:00"),
+               groups=[group(sessions=2)])
+    s = Schedule(status="feasible", week_of=WEEK_OF, center="Tiny", meetings=[
+        Meeting("G", "", d, 540, 600, "R1", "S1", ("P1",)) for d in (0, 1)])
+    (miss,) = measure(r, s).rule("spread").misses
+    assert miss.unavoidable is None
+    assert miss.detail == "Its members and facilitator have free time in common on Mon, Tue, Wed."
