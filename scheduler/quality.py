@@ -143,15 +143,23 @@ class _Week:
                 out[pid].append(sec)
         return out
 
+    def away_for(self, pid: str, to: Section) -> bool:
+        """Whether a meeting of section to is at a time pid cannot attend."""
+        return any(self.slot_at.get((m.day, m.start)) is None
+                   or self.slot_at[m.day, m.start].index not in self.free[pid]
+                   for m in to.meetings)
+
+    def clashes(self, pid: str, to: Section) -> list[Section]:
+        """pid's sections of other groups that meet at the same time as section to (their own
+        section of its group does not count: they would leave it)."""
+        return [o for o in self.sections_of[pid] if o.group != to.group
+                and any(m.day == n.day and m.start < n.end and n.start < m.end
+                        for m in o.meetings for n in to.meetings)]
+
     def can_switch(self, pid: str, to: Section) -> bool:
         """Whether pid could attend section to instead of their section of its group, as far
-        as times go: free then, and in no other group at those times."""
-        if any(self.slot_at.get((m.day, m.start)) is None
-               or self.slot_at[m.day, m.start].index not in self.free[pid] for m in to.meetings):
-            return False
-        return not any(o.group != to.group and m.day == n.day and m.start < n.end
-                       and n.start < m.end
-                       for o in self.sections_of[pid] for m in o.meetings for n in to.meetings)
+        as times go."""
+        return not self.away_for(pid, to) and not self.clashes(pid, to)
 
     def patient_text(self, pid: str) -> str:
         # IDs only: these texts go into schedule.json; the staff report adds names.
@@ -249,11 +257,10 @@ def _own_therapist_detail(week: _Week, patient) -> tuple[str | None, str | None]
             text += (f", and already leads as many sessions as their weekly maximum "
                      f"({therapist.max_per_week})")
         return "leads_none", text
-    own = [sec for sec in week.sections if patient.id in sec.patients]
     apart = roster.kept_apart_from().get(patient.id, set())
     by_reason: dict[str, list[Section]] = defaultdict(list)
     for sec in led:
-        by_reason[_kept_out_by(week, patient, sec, own, apart)].append(sec)
+        by_reason[_kept_out_by(week, patient, sec, apart)].append(sec)
     # The sections someone could be moved into first; full ones last.
     order = sorted(by_reason, key=lambda r: (r == FULL, r))
     cause = "seat" if SEAT in by_reason else "full" if order == [FULL] else "times"
@@ -265,7 +272,7 @@ FULL = "Full"
 SEAT = "Has a seat at times this patient is free"
 
 
-def _kept_out_by(week: _Week, patient, sec: Section, own: list[Section], apart: set[str]) -> str:
+def _kept_out_by(week: _Week, patient, sec: Section, apart: set[str]) -> str:
     group = week.groups[sec.group]
     rooms = [week.roster.room_by_name[r] for r in sec.rooms if r in week.roster.room_by_name]
     if len(sec.patients) >= min([group.max_size] + [r.capacity for r in rooms]):
@@ -274,14 +281,9 @@ def _kept_out_by(week: _Week, patient, sec: Section, own: list[Section], apart: 
         return "Meets in a room without the features this patient needs"
     if apart & set(sec.patients):
         return "Has someone this patient is kept apart from"
-    if any(week.slot_at.get((m.day, m.start)) is None
-           or week.slot_at[m.day, m.start].index not in week.free[patient.id]
-           for m in sec.meetings):
+    if week.away_for(patient.id, sec):
         return "Meets when this patient is not available"
-    # Their own section of the same group does not count: they would leave it.
-    clashes = sorted({week.label(o) for o in own if o.group != sec.group
-                      for m in o.meetings for n in sec.meetings
-                      if m.day == n.day and m.start < n.end and n.start < m.end})
+    clashes = sorted(week.label(o) for o in week.clashes(patient.id, sec))
     if clashes:
         return "Meets at the same time as their " + ", ".join(clashes)
     return SEAT

@@ -31,6 +31,8 @@ def mix_swaps(steps, out_of_time) -> int:
 
 
 class _Mixer:
+    """Each peer section's makeup and each patient's slots, kept up to date as members move."""
+
     def __init__(self, steps):
         self.steps = steps
         plan = steps.plan
@@ -51,9 +53,7 @@ class _Mixer:
                 by_day[steps.day_of[t]].append(t)
             self.free_by_day[p.id] = dict(by_day)
         self.free = {pid: set(ts) for pid, ts in plan.patient_slots.items()}
-        self.cap = {pid: roster.program_by_name[p.program].max_per_day
-                    for pid, p in ((p.id, p) for p in plan.patients)}
-        self.need = {p.id: roster.program_by_name[p.program].min_minutes for p in plan.patients}
+        self.cap, self.need = self.check.caps, self.check.need  # day caps, Min minutes
         self.attends = defaultdict(set)  # patient -> slots
         for ds in steps.week.values():
             for d in ds:
