@@ -399,15 +399,45 @@ def shared_experience(week: _Week) -> RuleResult:
         possible += 1
         if len(tracks) > 1:
             units += len(tracks) - 1
-            sections_of_group = sum(1 for s in week.sections if s.group == sec.group)
-            why = None
-            if sections_of_group == 1:
+            group_sections = [s for s in week.sections if s.group == sec.group]
+            why = detail = None
+            if len(group_sections) == 1:
                 why = "the group runs a single section for all its members"
+            else:
+                detail = _why_tracks_mix(week, sec, group_sections)
             misses.append(Miss("section", f"{sec.group}|{sec.name}",
-                               f"{week.label(sec)} mixes {', '.join(tracks)}", why))
+                               f"{week.label(sec)} mixes {', '.join(tracks)}", why, detail))
     return _result("shared_experience", units, possible - len(misses), possible,
                    f"{possible - len(misses)} of {possible} peer sections share one substance track",
                    misses)
+
+
+def _why_tracks_mix(week: _Week, sec: Section, group_sections: list[Section]) -> str:
+    """The group's tracks, and whether this section's odd ones out could go elsewhere."""
+    def main_track(s: Section) -> str | None:
+        counts: dict[str, int] = defaultdict(int)
+        for pid in s.patients:
+            if week.patients[pid].track:
+                counts[key(week.patients[pid].track)] += 1
+        return min(counts, key=lambda t: (-counts[t], t)) if counts else None
+
+    in_group: dict[str, int] = defaultdict(int)
+    for s in group_sections:
+        for pid in s.patients:
+            if week.patients[pid].track:
+                in_group[key(week.patients[pid].track)] += 1
+    tracks = ", ".join(f"{t} {n}" for t, n in sorted(in_group.items(), key=lambda kv: -kv[1]))
+    main = main_track(sec)
+    others = [pid for pid in sec.patients
+              if week.patients[pid].track and key(week.patients[pid].track) != main]
+    homes = {t: [s for s in group_sections if s is not sec and main_track(s) == t]
+             for t in {key(week.patients[pid].track) for pid in others}}
+    free = sum(any(week.can_switch(pid, s) for s in homes[key(week.patients[pid].track)])
+               for pid in others)
+    return (f"The group's {len(group_sections)} sections hold {len(in_group)} tracks ({tracks}). "
+            f"Of the {len(others)} member{'' if len(others) == 1 else 's'} here outside its "
+            f"main track ({main}), "
+            f"{_how_many(free)} free at the times of a section where theirs is the main one.")
 
 
 def role_model_mix(week: _Week) -> RuleResult:

@@ -436,3 +436,19 @@ def test_a_section_on_neighbouring_days_names_the_days_all_are_free():
     (miss,) = measure(r, s).rule("spread").misses
     assert miss.unavoidable is None
     assert miss.detail == "Its members and facilitator have free time in common on Mon, Tue, Wed."
+
+
+@pytest.mark.parametrize("away, told", [("", "1 is free"), ("Tue", "none is free")])
+def test_a_mixed_peer_section_says_whether_its_odd_one_out_could_join_their_track(away, told):
+    from scheduler.quality import measure
+
+    people = [patient("M1", role_model=True, track="alcohol"),
+              patient("P1", role_model=False, track="alcohol"),
+              patient("P2", role_model=False, track="opioids", unavailable=away),
+              patient("M2", role_model=True, track="opioids"),
+              patient("P3", role_model=False, track="opioids")]
+    r, s = peer_week(["M1", "P1", "P2"], ["M2", "P3"], people)
+    (miss,) = measure(r, s).rule("shared_experience").misses
+    assert miss.detail == ("The group's 2 sections hold 2 tracks (opioids 3, alcohol 2). Of the 1 "
+                           f"member here outside its main track (alcohol), {told} at the times of "
+                           "a section where theirs is the main one.")
