@@ -83,6 +83,16 @@ RES, PHP, IOP = "Residential", "PHP", "IOP"
 PROGRAM_ORDER = (RES, PHP, IOP)
 PEER_SKILL = "peer support"
 ROLE_MODEL_DAYS = 30
+
+
+
+
+def time_limit_for(patients: int) -> int:
+    """The generated Settings sheet's Time limit: 60 s for every 300 patients or part of them
+    (a first week of 600 patients takes 65 to 90 s on two cores; docs/benchmarks.md)."""
+    return 60 * max(1, -(-patients // 300))
+
+
 FIXED_TIMESTAMP = dt.datetime(2026, 1, 1, 9, 0, 0)  # pinned workbook timestamps
 
 HEADERS = {
@@ -1313,7 +1323,8 @@ class _Builder:
         rng = self.rng
         sheets: dict[str, list[list]] = {name: [list(h)] for name, h in HEADERS.items()}
         sheets["Settings"] += [["Center", self.center], ["Week of", self.week_of],
-                               ["Role model days", ROLE_MODEL_DAYS], ["Time limit", 60]]
+                               ["Role model days", ROLE_MODEL_DAYS],
+                               ["Time limit", time_limit_for(self.n_patients)]]
         for s in self.slots:
             sheets["Slots"].append([DAY_NAMES[s.day], _text_time(s.start), _text_time(s.end),
                                     s.label])

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from checker import check
 
-from scheduler.generate import Generated, generate, write_generated
+from scheduler.generate import Generated, generate, time_limit_for, write_generated
 from scheduler.reader import SHEETS, read_roster
 from scheduler.solution import Schedule
 
@@ -176,6 +176,13 @@ def test_extra_groups_and_keep_apart_agree_with_the_planted_week(written):
         assert set(p.extra_groups) <= groups[p.id]
     for a, b in roster.keep_apart_pairs():
         assert not sections[a] & sections[b]
+
+
+def test_the_time_limit_grows_with_the_center_so_a_first_week_fits_in_it(written):
+    # 60 s for every 300 patients: 600 patients need 65 to 90 s for a first week.
+    assert [time_limit_for(n) for n in (10, 300, 301, 600)] == [60, 60, 120, 120]
+    for (n, *_), (_generated, roster) in written.items():
+        assert roster.settings.time_limit == time_limit_for(n)
 
 
 def test_a_large_center_is_scaled():
