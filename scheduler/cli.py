@@ -175,7 +175,7 @@ def solve(roster: Path, out_dir: Path, time_limit, pdf, workers, seed, quiet, be
     printer.done()
 
     if not result.found:
-        _explain_no_schedule(result, limit)
+        _explain_no_schedule(result, limit, len(data.patients))
         sys.exit(EXIT_NO_SCHEDULE)
     if result.stats.get("interrupted"):
         click.echo("Stopped early: writing the best schedule found so far.", err=True)
@@ -200,7 +200,7 @@ def solve(roster: Path, out_dir: Path, time_limit, pdf, workers, seed, quiet, be
 GAVE_UP_SHARE = 0.8
 
 
-def _explain_no_schedule(result, limit: float) -> None:
+def _explain_no_schedule(result, limit: float, patients: int = 0) -> None:
     if result.status == "infeasible":
         click.echo("No schedule can satisfy all the rules with this roster.", err=True)
     elif result.status == "interrupted":
@@ -219,6 +219,11 @@ def _explain_no_schedule(result, limit: float) -> None:
                 "written. Try a longer --time-limit (or the Time limit setting).",
                 err=True,
             )
+            from .machine import time_limit_for
+
+            if time_limit_for(patients) > limit:
+                click.echo(f"  A center of {patients} patients usually needs about "
+                           f"{time_limit_for(patients)} s.", err=True)
         if missing:
             click.echo("When it stopped, its week still lacked:", err=True)
             for line in missing:

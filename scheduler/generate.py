@@ -78,6 +78,7 @@ from pathlib import Path
 
 from .domain import DAY_NAMES, hhmm
 from .parsing import parse_time, parse_time_expr
+from .machine import time_limit_for
 
 RES, PHP, IOP = "Residential", "PHP", "IOP"
 PROGRAM_ORDER = (RES, PHP, IOP)
@@ -85,12 +86,6 @@ PEER_SKILL = "peer support"
 ROLE_MODEL_DAYS = 30
 
 
-
-
-def time_limit_for(patients: int) -> int:
-    """The generated Settings sheet's Time limit: 60 s for every 300 patients or part of them
-    (a first week of 600 patients takes 65 to 90 s on two cores; docs/benchmarks.md)."""
-    return 60 * max(1, -(-patients // 300))
 
 
 FIXED_TIMESTAMP = dt.datetime(2026, 1, 1, 9, 0, 0)  # pinned workbook timestamps

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from checker import check
 
-from scheduler.generate import Generated, generate, time_limit_for, write_generated
+from scheduler.generate import Generated, generate, write_generated
+from scheduler.machine import time_limit_for
 from scheduler.reader import SHEETS, read_roster
 from scheduler.solution import Schedule
 
@@ -240,5 +241,6 @@ def test_a_short_limit_on_300_patients_gives_a_week_or_a_clear_none_found(tmp_pa
         assert result.exit_code == 1
         assert "No schedule was found within the time limit (5 s); nothing was written" \
             in result.output
+        assert "A center of 300 patients usually needs about 60 s." in result.output
         assert not (out / "schedule.json").exists()
 
