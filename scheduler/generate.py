@@ -77,8 +77,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .domain import DAY_NAMES, hhmm
-from .parsing import parse_time, parse_time_expr
 from .machine import time_limit_for
+from .parsing import parse_time, parse_time_expr
 
 RES, PHP, IOP = "Residential", "PHP", "IOP"
 PROGRAM_ORDER = (RES, PHP, IOP)
