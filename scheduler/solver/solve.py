@@ -247,6 +247,24 @@ def estimated_variables(plan: Plan) -> int:
     return total
 
 
+# The exchange passes over a complete stepwise week, in order, by their stats key: patients
+# into their own therapist's section, then into it across several sections, newcomers and role
+# models spread over a peer group's sections, sections handed from busy to idle staff.
+EXCHANGES = (("therapist_swaps", therapist_swaps), ("therapist_reseats", reseat_for_therapists),
+             ("mix_swaps", mix_swaps), ("handed_over", rebalance_facilitators))
+
+
+def _exchanges(steps, out_of_time, stats, plan, better) -> None:
+    """Run every exchange pass once, counting into stats; tell better() the new score."""
+    made = 0
+    for name, run in EXCHANGES:
+        n = run(steps, out_of_time)
+        stats[name] = stats.get(name, 0) + n
+        made += n
+    if made:
+        better(measure(plan.roster, steps.schedule()).objective)
+
+
 def _pattern_week(plan, options, progress, clock, share, stats, polish: bool = True):
     """A week from time patterns; None when none was found in time.
 
@@ -330,22 +348,18 @@ def _stepwise_week(plan, options, progress, clock, budget_end, stats, polish,
             state["score"] = measure(plan.roster, steps.schedule()).objective
             progress(Progress("solution", clock.elapsed(), 1, state["score"]))
             if polish:
+                def late() -> bool:
+                    return time.perf_counter() >= clock.deadline - 0.5
+
+                # With last week, continuity outranks what the exchanges are for.
+                exchanges = not steps.last
+                if exchanges:  # first: they take seconds and gain the most (docs/rules.md)
+                    tick("moving patients between sections")
+                    _exchanges(steps, late, stats, plan, better)
                 tick("improving the week group by group")
                 steps.polish()
-                if not steps.last:  # with last week, continuity outranks own therapist
-                    def late() -> bool:
-                        return time.perf_counter() >= clock.deadline - 0.5
-
-                    stats["therapist_swaps"] = therapist_swaps(steps, late)
-                    # Then patients who must change more than one section to get there.
-                    stats["therapist_reseats"] = reseat_for_therapists(steps, late)
-                    # Newcomers and role models spread over each peer group's sections.
-                    stats["mix_swaps"] = mix_swaps(steps, late)
-                    # Last, sections handed from the busiest staff to idle colleagues.
-                    stats["handed_over"] = rebalance_facilitators(steps, late)
-                    if any(stats[k] for k in ("therapist_swaps", "therapist_reseats",
-                                              "mix_swaps", "handed_over")):
-                        better(measure(plan.roster, steps.schedule()).objective)
+                if exchanges:  # again, for what polish changed
+                    _exchanges(steps, late, stats, plan, better)
     except KeyboardInterrupt:
         steps.interrupted = True
     finally:
