@@ -1,4 +1,5 @@
-"""Role models and newcomers spread by exchange: a last pass over a stepwise week.
+"""Role models and newcomers spread by exchange: one of the exchange passes over a
+complete stepwise week.
 
 Each peer group is decided as one step among many, and on large rosters that step stops at
 its work limit with newcomers still clustered (five in one section, two in the next) or a

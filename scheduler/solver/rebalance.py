@@ -1,4 +1,5 @@
-"""Fair load by handing sections over: the last pass over a stepwise week.
+"""Fair load by handing sections over: one of the exchange passes over a complete
+stepwise week.
 
 The stepwise solver decides one group part at a time, so the staff who are free early take
 the first parts, and fair load weighs little beside seating patients: on a generated

@@ -1,7 +1,7 @@
-"""Own therapist by exchange: the last improvement of a stepwise week.
+"""Own therapist by exchange: one of the exchange passes over a complete stepwise week.
 
-Polish re-decides one group part at a time within a fixed amount of solver work, and
-on large parts it often stops before it has seated every patient with their primary
+Placing and polish decide one group part at a time within a fixed amount of solver work,
+and on large parts they often stop before every patient is seated with their primary
 therapist. Many of those patients sit in a section of a therapy group that their own
 therapist also leads, at another time. Here each such patient moves to that section,
 or changes places with a member of it who does not need that therapist, whenever every
