@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from .domain import DAY_NAMES, THERAPY, Roster, hhmm, key
+from .domain import DAY_NAMES, THERAPY, Roster, key
 from .rules import RULE_BY_KEY, SAME_DAY_UNITS, SOFT_RULES
 from .solution import Schedule, Section
 
@@ -602,26 +602,20 @@ def compact_days(week: _Week) -> RuleResult:
         by_day = defaultdict(list)
         for t in sorted(week.free[p.id]):
             by_day[week.roster.slots[t].day].append(t)
-        gaps, days_with_two, idle = 0, False, []
-        for day, slots in sorted(by_day.items()):
+        gaps, days_with_two = 0, False
+        for day, slots in by_day.items():
             pattern = [t in attended[p.id] for t in slots]
             if sum(pattern) >= 2:
                 days_with_two = True
             blocks = sum(1 for i, on in enumerate(pattern) if on and (i == 0 or not pattern[i - 1]))
             gaps += max(0, blocks - 1)
-            if blocks > 1:
-                on = [i for i, x in enumerate(pattern) if x]
-                times = [hhmm(week.roster.slots[slots[i]].start)
-                         for i in range(on[0], on[-1]) if not pattern[i]]
-                idle.append(f"{DAY_NAMES[day]} {', '.join(times)}")
         if not days_with_two:
             continue
         possible += 1
         if gaps:
             units += gaps
             misses.append(Miss("patient", p.id,
-                               f"{week.patient_text(p.id)} has {gaps} idle gap(s) between sessions",
-                               None, "Free between sessions: " + "; ".join(idle) + "."))
+                               f"{week.patient_text(p.id)} has {gaps} idle gap(s) between sessions"))
     return _result("compact_days", units, possible - len(misses), possible,
                    f"{possible - len(misses)} of {possible} patients have no idle gaps between "
                    "sessions on a day", misses)

@@ -452,17 +452,3 @@ def test_a_mixed_peer_section_says_whether_its_odd_one_out_could_join_their_trac
     assert miss.detail == ("The group's 2 sections hold 2 tracks (opioids 3, alcohol 2). Of the 1 "
                            f"member here outside its main track (alcohol), {told} at the times of "
                            "a section where theirs is the main one.")
-
-
-def test_idle_gaps_name_the_free_times_between_sessions():
-    from scheduler.quality import measure
-    from scheduler.solution import Meeting, Schedule
-
-    r = roster(slots("Mon 9:00-10:00", "Mon 10:00-11:00", "Mon 11:00-12:00"),
-               groups=[group("A"), group("B")])
-    s = Schedule(status="feasible", week_of=WEEK_OF, center="Tiny", meetings=[
-        Meeting("A", "", 0, 540, 600, "R1", "S1", ("P1",)),
-        Meeting("B", "", 0, 660, 720, "R1", "S1", ("P1",))])
-    (miss,) = measure(r, s).rule("compact_days").misses
-    assert miss.text == "patient P1 has 1 idle gap(s) between sessions"
-    assert miss.detail == "Free between sessions: Mon 10:00."
