@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from .domain import DAY_NAMES, THERAPY, Roster, key
-from .rules import RULE_BY_KEY, SAME_DAY_UNITS, SOFT_RULES
+from .rules import MEMBERS_PER_ROLE_MODEL, RULE_BY_KEY, SAME_DAY_UNITS, SOFT_RULES, weight_of
 from .solution import Schedule, Section
 
 BALANCED_SPREAD = 30  # percentage points within a skill team still called balanced
@@ -113,7 +113,7 @@ def measure(roster: Roster, schedule: Schedule) -> Quality:
     results = []
     for rule in SOFT_RULES:
         result = MEASURES[rule.key](week)
-        result.weight = roster.weights.get(rule.key, rule.weight)
+        result.weight = weight_of(roster.weights, rule.key)
         results.append(result)
     objective = round(sum(r.penalty for r in results), 2)
     return Quality(results, objective, schedule.best_bound, week.staff_load())
@@ -391,53 +391,74 @@ def _why_rooms_move(week: _Week, sec: Section, taken) -> str | None:
 def shared_experience(week: _Week) -> RuleResult:
     """Peer sections mixing substance tracks."""
     units, possible, misses = 0, 0, []
+    by_group: dict[str, list[Section]] = defaultdict(list)
     for sec in week.sections:
-        if not week.groups[sec.group].is_peer:
-            continue
-        tracks = sorted({key(week.patients[pid].track) for pid in sec.patients
-                         if week.patients[pid].track})
-        possible += 1
-        if len(tracks) > 1:
-            units += len(tracks) - 1
-            group_sections = [s for s in week.sections if s.group == sec.group]
-            why = detail = None
-            if len(group_sections) == 1:
-                why = "the group runs a single section for all its members"
-            else:
-                detail = _why_tracks_mix(week, sec, group_sections)
-            misses.append(Miss("section", f"{sec.group}|{sec.name}",
-                               f"{week.label(sec)} mixes {', '.join(tracks)}", why, detail))
+        if week.groups[sec.group].is_peer:
+            by_group[sec.group].append(sec)
+    tracks_of = {(sec.group, sec.name): _track_counts(week, sec)
+                 for secs in by_group.values() for sec in secs}
+    for group, secs in by_group.items():
+        for sec in secs:
+            tracks = sorted(tracks_of[sec.group, sec.name])
+            possible += 1
+            if len(tracks) > 1:
+                units += len(tracks) - 1
+                why = detail = None
+                if len(secs) == 1:
+                    why = "the group runs a single section for all its members"
+                else:
+                    detail = _why_tracks_mix(week, sec, secs, tracks_of)
+                misses.append(Miss("section", f"{sec.group}|{sec.name}",
+                                   f"{week.label(sec)} mixes {', '.join(tracks)}", why, detail))
     return _result("shared_experience", units, possible - len(misses), possible,
                    f"{possible - len(misses)} of {possible} peer sections share one substance track",
                    misses)
 
 
-def _why_tracks_mix(week: _Week, sec: Section, group_sections: list[Section]) -> str:
+def _track_counts(week: _Week, sec: Section) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for pid in sec.patients:
+        if week.patients[pid].track:
+            counts[key(week.patients[pid].track)] += 1
+    return counts
+
+
+def _why_tracks_mix(week: _Week, sec: Section, group_sections: list[Section],
+                    tracks_of: dict[tuple[str, str], dict[str, int]]) -> str:
     """The group's tracks, and whether this section's odd ones out could go elsewhere."""
     def main_track(s: Section) -> str | None:
-        counts: dict[str, int] = defaultdict(int)
-        for pid in s.patients:
-            if week.patients[pid].track:
-                counts[key(week.patients[pid].track)] += 1
+        counts = tracks_of[s.group, s.name]
         return min(counts, key=lambda t: (-counts[t], t)) if counts else None
 
     in_group: dict[str, int] = defaultdict(int)
     for s in group_sections:
-        for pid in s.patients:
-            if week.patients[pid].track:
-                in_group[key(week.patients[pid].track)] += 1
+        for t, n in tracks_of[s.group, s.name].items():
+            in_group[t] += n
     tracks = ", ".join(f"{t} {n}" for t, n in sorted(in_group.items(), key=lambda kv: -kv[1]))
     main = main_track(sec)
+    homes: dict[str, list[Section]] = defaultdict(list)  # track -> sections it leads
+    for s in group_sections:
+        if s is not sec:
+            homes[main_track(s)].append(s)
     others = [pid for pid in sec.patients
               if week.patients[pid].track and key(week.patients[pid].track) != main]
-    homes = {t: [s for s in group_sections if s is not sec and main_track(s) == t]
-             for t in {key(week.patients[pid].track) for pid in others}}
     free = sum(any(week.can_switch(pid, s) for s in homes[key(week.patients[pid].track)])
                for pid in others)
     return (f"The group's {len(group_sections)} sections hold {len(in_group)} tracks ({tracks}). "
             f"Of the {len(others)} member{'' if len(others) == 1 else 's'} here outside its "
             f"main track ({main}), "
             f"{_how_many(free)} free at the times of a section where theirs is the main one.")
+
+
+def models_wanted(size: int) -> int:
+    """Role models a peer section of this many members wants."""
+    return -(-size // MEMBERS_PER_ROLE_MODEL)
+
+
+def role_model_units(size: int, models: int, newcomers: int) -> int:
+    """Role-model mix units of one peer section: 2 per missing role model, 1 per pair of
+    newcomers."""
+    return 2 * max(0, models_wanted(size) - models) + newcomers * (newcomers - 1) // 2
 
 
 def role_model_mix(week: _Week) -> RuleResult:
@@ -454,14 +475,14 @@ def role_model_mix(week: _Week) -> RuleResult:
         even = math.ceil(newcomers_in_group / len(secs))
         models_in_group = sum(roster.is_role_model(week.patients[pid])
                               for sec in secs for pid in sec.patients)
-        needed_in_group = sum(math.ceil(len(sec.patients) / 6) for sec in secs)
+        needed_in_group = sum(models_wanted(len(sec.patients)) for sec in secs)
         for sec in secs:
             possible += 1
             members = [week.patients[pid] for pid in sec.patients]
             models = sum(roster.is_role_model(p) for p in members)
             new = sum(roster.is_newcomer(p) for p in members)
-            short = max(0, math.ceil(len(members) / 6) - models)
-            units += 2 * short + new * (new - 1) // 2
+            short = max(0, models_wanted(len(members)) - models)
+            units += role_model_units(len(members), models, new)
             problems = []
             why = None
             if short:
@@ -493,7 +514,7 @@ def _why_not_mixed(week: _Week, sec: Section, secs: list[Section], short: int,
         spare = free = 0
         for o in others:
             models = [pid for pid in o.patients if roster.is_role_model(week.patients[pid])]
-            extra = max(0, len(models) - max(1, math.ceil(len(o.patients) / 6)))
+            extra = max(0, len(models) - max(1, models_wanted(len(o.patients))))
             spare += extra
             free += min(extra, sum(week.can_switch(pid, sec) for pid in models))
         if not spare:
@@ -589,6 +610,13 @@ def _why_not_handed_over(week: _Week, busy_id: str, idle_id: str) -> str:
                         sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))) + ".")
 
 
+def idle_gaps(pattern: list[bool]) -> int:
+    """Compact days units of one day, from whether each slot the patient can come to is
+    attended: the blocks of sessions beyond the first."""
+    blocks = sum(1 for i, on in enumerate(pattern) if on and (i == 0 or not pattern[i - 1]))
+    return max(0, blocks - 1)
+
+
 def compact_days(week: _Week) -> RuleResult:
     """Idle gaps between a patient's sessions on one day."""
     attended = defaultdict(set)
@@ -607,8 +635,7 @@ def compact_days(week: _Week) -> RuleResult:
             pattern = [t in attended[p.id] for t in slots]
             if sum(pattern) >= 2:
                 days_with_two = True
-            blocks = sum(1 for i, on in enumerate(pattern) if on and (i == 0 or not pattern[i - 1]))
-            gaps += max(0, blocks - 1)
+            gaps += idle_gaps(pattern)
         if not days_with_two:
             continue
         possible += 1

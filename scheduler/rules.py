@@ -26,6 +26,9 @@ class SoftRule:
 # to save points elsewhere; at 12, Relapse Prevention Fri 13:30 and 14:45 in some runs.
 SAME_DAY_UNITS = 30
 
+# Role-model mix wants a role model for every this many members of a peer section, or part.
+MEMBERS_PER_ROLE_MODEL = 6
+
 SOFT_RULES: tuple[SoftRule, ...] = (
     SoftRule("own_therapist", "Own therapist", 20,
              "patient who is in no therapy section led by their primary therapist",
@@ -72,6 +75,11 @@ def rule_named(name: str) -> SoftRule | None:
 
 def default_weights() -> dict[str, float]:
     return {r.key: r.weight for r in SOFT_RULES}
+
+
+def weight_of(weights: dict[str, float], rule: str) -> float:
+    """A rule's weight: the roster's Weights sheet, else its default."""
+    return weights.get(rule, RULE_BY_KEY[rule].weight)
 
 
 def scaled(weight: float) -> int:

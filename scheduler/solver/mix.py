@@ -16,12 +16,11 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 
 from ..domain import key
-from ..rules import RULE_BY_KEY
+from ..quality import idle_gaps, role_model_units
+from ..rules import weight_of
 from .rebalance import only_if_better
 from .split import SectionDraft
 from .swaps import _Check
-
-MODELS_PER = 6  # one role model per six members (as quality.role_model_mix counts)
 
 
 def mix_swaps(steps, out_of_time) -> int:
@@ -43,16 +42,10 @@ class _Mixer:
         self.models = set(plan.role_models)
         self.new = {p.id for p in plan.patients if roster.is_newcomer(p)}
         self.track = {p.id: key(p.track) if p.track else "" for p in plan.patients}
-        weight = roster.weights.get
-        self.w_mix = weight("role_model_mix", RULE_BY_KEY["role_model_mix"].weight)
-        self.w_shared = weight("shared_experience", RULE_BY_KEY["shared_experience"].weight)
-        self.w_compact = weight("compact_days", RULE_BY_KEY["compact_days"].weight)
-        self.free_by_day = {}
-        for p in plan.patients:
-            by_day = defaultdict(list)
-            for t in sorted(plan.patient_slots[p.id]):
-                by_day[steps.day_of[t]].append(t)
-            self.free_by_day[p.id] = dict(by_day)
+        self.w_mix = weight_of(roster.weights, "role_model_mix")
+        self.w_shared = weight_of(roster.weights, "shared_experience")
+        self.w_compact = weight_of(roster.weights, "compact_days")
+        self.free_by_day = plan.patient_days
         self.free = {pid: set(ts) for pid, ts in plan.patient_slots.items()}
         self.cap, self.need = self.check.caps, self.check.need  # day caps, Min minutes
         self.attends = defaultdict(set)  # patient -> slots
@@ -65,8 +58,7 @@ class _Mixer:
 
     def _cost(self, size: int, models: int, new: int, tracks: int) -> float:
         """Role-model mix and shared experience of one peer section, weighted."""
-        short = max(0, -(-size // MODELS_PER) - models)
-        return (self.w_mix * (2 * short + new * (new - 1) // 2)
+        return (self.w_mix * role_model_units(size, models, new)
                 + self.w_shared * max(0, tracks - 1))
 
     def _stats(self, d: SectionDraft):
@@ -102,12 +94,8 @@ class _Mixer:
 
     def _gaps(self, pid: str, attends: set[int], days) -> int:
         """Idle gaps on these days (as quality.compact_days counts them)."""
-        gaps = 0
-        for day in days:
-            pattern = [t in attends for t in self.free_by_day[pid].get(day, ())]
-            blocks = sum(1 for i, on in enumerate(pattern) if on and (i == 0 or not pattern[i - 1]))
-            gaps += max(0, blocks - 1)
-        return gaps
+        return sum(idle_gaps([t in attends for t in self.free_by_day[pid].get(day, ())])
+                   for day in days)
 
     def _moved(self, pid: str, x: SectionDraft, y: SectionDraft) -> set[int]:
         return (self.attends[pid] - set(x.slots)) | set(y.slots)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python.cp_model import CpModel, CpSolver, IntVar, LinearExpr
 
 from ..domain import THERAPY, key
-from ..rules import SAME_DAY_UNITS, SOFT_RULES, scaled
+from ..rules import MEMBERS_PER_ROLE_MODEL, SAME_DAY_UNITS, SOFT_RULES, scaled, weight_of
 from .constraints import LOST_WEIGHTS
 
 # Points per continuity unit: a patient leaving their peers (5 units) outweighs any
@@ -67,7 +67,7 @@ class Objective:
             self.continuity(term)
             self.terms.append(term)
         for rule in SOFT_RULES:
-            weight = scaled(self.plan.roster.weights.get(rule.key, rule.weight))
+            weight = scaled(weight_of(self.plan.roster.weights, rule.key))
             if weight <= 0:
                 continue
             term = Term(rule.key, weight)
@@ -202,9 +202,10 @@ class Objective:
             size = sv.size
             models = LinearExpr.sum([m for pid, m in sv.member.items()
                                      if pid in self.plan.role_models])
-            if len(sv.member) > 6:
-                short = self.model.new_int_var(0, math.ceil(len(sv.member) / 6), "")
-                self.model.add(6 * (models + short) >= size)
+            per = MEMBERS_PER_ROLE_MODEL
+            if len(sv.member) > per:
+                short = self.model.new_int_var(0, math.ceil(len(sv.member) / per), "")
+                self.model.add(per * (models + short) >= size)
                 term.add(short, 2)
             new = [m for pid, m in sv.member.items() if pid in newcomers]
             if len(new) < 2:

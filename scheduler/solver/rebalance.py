@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from ..domain import THERAPY
 from ..quality import measure
-from ..rules import RULE_BY_KEY
+from ..rules import weight_of
 from .split import SectionDraft
 
 
@@ -60,9 +60,8 @@ class _Loads:
         self.therapist = {p.id: p.primary_therapist for p in plan.patients
                           if p.primary_therapist}
         self.pinned = {(pin.group, pin.letter) for pin in steps.pins if pin.facilitator}
-        weights = roster.weights
-        self.w_fair = weights.get("fair_load", RULE_BY_KEY["fair_load"].weight)
-        self.w_own = weights.get("own_therapist", RULE_BY_KEY["own_therapist"].weight)
+        self.w_fair = weight_of(roster.weights, "fair_load")
+        self.w_own = weight_of(roster.weights, "own_therapist")
         self.led = Counter()
         self.busy = defaultdict(set)  # staff -> slots they lead
         self.per_day = Counter()  # (staff, day) -> meetings

@@ -254,7 +254,7 @@ EXCHANGES = (("therapist_swaps", therapist_swaps), ("therapist_reseats", reseat_
              ("mix_swaps", mix_swaps), ("handed_over", rebalance_facilitators))
 
 
-def _exchanges(steps, out_of_time, stats, plan, better) -> None:
+def _exchanges(steps, out_of_time, stats, better) -> None:
     """Run every exchange pass once, counting into stats; tell better() the new score."""
     made = 0
     for name, run in EXCHANGES:
@@ -262,7 +262,7 @@ def _exchanges(steps, out_of_time, stats, plan, better) -> None:
         stats[name] = stats.get(name, 0) + n
         made += n
     if made:
-        better(measure(plan.roster, steps.schedule()).objective)
+        better(measure(steps.plan.roster, steps.schedule()).objective)
 
 
 def _pattern_week(plan, options, progress, clock, share, stats, polish: bool = True):
@@ -355,11 +355,11 @@ def _stepwise_week(plan, options, progress, clock, budget_end, stats, polish,
                 exchanges = not steps.last
                 if exchanges:  # first: they take seconds and gain the most (docs/rules.md)
                     tick("moving patients between sections")
-                    _exchanges(steps, late, stats, plan, better)
+                    _exchanges(steps, late, stats, better)
                 tick("improving the week group by group")
                 steps.polish()
                 if exchanges:  # again, for what polish changed
-                    _exchanges(steps, late, stats, plan, better)
+                    _exchanges(steps, late, stats, better)
     except KeyboardInterrupt:
         steps.interrupted = True
     finally:

@@ -19,7 +19,7 @@ from ortools.sat.python import cp_model
 from ortools.sat.python.cp_model import LinearExpr
 
 from ..domain import THERAPY, Roster, key
-from ..rules import scaled
+from ..rules import MEMBERS_PER_ROLE_MODEL, scaled
 from ..solution import Meeting
 from .objective import CONTINUITY_WEIGHT
 from .patterns import Bucket, PatternModel
@@ -265,9 +265,10 @@ def _peer_mix(m, roster, plan, value, x, k, newcomers, size, models) -> list:
             out.append((scaled(weights["shared_experience"]), extra))
     if weights["role_model_mix"] > 0:
         w = scaled(weights["role_model_mix"])
-        if len(value.members) > 6:
-            short = m.new_int_var(0, math.ceil(len(value.members) / 6), "")
-            m.add(6 * (LinearExpr.sum(models) + short) >= size)
+        per = MEMBERS_PER_ROLE_MODEL
+        if len(value.members) > per:
+            short = m.new_int_var(0, math.ceil(len(value.members) / per), "")
+            m.add(per * (LinearExpr.sum(models) + short) >= size)
             out.append((2 * w, short))
         new = [x[pid, k] for pid in newcomers]
         for t in range(1, len(new)):
