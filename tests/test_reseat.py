@@ -167,3 +167,56 @@ def test_no_patient_gives_up_a_required_group_to_join_their_therapist():
     assert reseat_for_therapists(steps, lambda: False) == 0
     assert members(steps) == {("A", 0): ("P1", "P2"), ("A", 2): ("P3",),
                               ("B", 2): ("P1", "P2", "P3")}
+
+
+def full_roster(p2_therapist=None, n=4):
+    """P1's therapist S2 leads the elective A on Monday evening, full with P2 and P3; S1's
+    section of A on Tuesday has a seat. Everyone is in B on Monday morning."""
+    return roster(
+        slot_list=slots(MORNING, EVENING, "Tue 9:00-10:00"),
+        groups=[group("A", max_size=2, required=False), group("B", skill="dbt")],
+        staff_list=[staff("S1"), staff("S2"), staff("S3", skills=("dbt",))],
+        rooms=[room("R1"), room("R2"), room("R3")],
+        patient_list=[patient("P1", therapist="S2"), patient("P2", therapist=p2_therapist),
+                      patient("P3", therapist="S2")] + [patient(f"P{i}") for i in range(4, n + 1)],
+    )
+
+
+def full_week(r):
+    return week_of(r, {"A": [("S2", 1, "R1", ["P2", "P3"]), ("S1", 2, "R2", ["P4"])],
+                       "B": [("S3", 0, "R3", ["P1", "P2", "P3", "P4"])]})
+
+
+def test_a_member_moves_over_so_a_patient_joins_their_therapists_full_section():
+    from scheduler.solver.reseat import make_room_for_therapists, reseat_for_therapists
+
+    r = full_roster()
+    steps = full_week(r)
+    assert reseat_for_therapists(steps, lambda: False) == 0  # S2's section is full
+    assert make_room_for_therapists(steps, lambda: False) == 1
+    # P2 (no therapist of theirs there) moved to S1's section; P3 keeps S2.
+    assert members(steps) == {("A", 1): ("P1", "P3"), ("A", 2): ("P2", "P4"),
+                              ("B", 0): ("P1", "P2", "P3", "P4")}
+    assert check(r, json.loads(schedule_json(r, steps.schedule()))) == []
+
+
+def test_nobody_leaves_their_own_therapist_to_make_a_seat():
+    from scheduler.solver.reseat import make_room_for_therapists
+
+    r = full_roster(p2_therapist="S2")  # both members of S2's section need S2
+    steps = full_week(r)
+    before = members(steps)
+    assert make_room_for_therapists(steps, lambda: False) == 0
+    assert members(steps) == before
+
+
+def test_nobody_is_moved_into_a_full_section_or_out_of_a_group_to_make_a_seat():
+    from scheduler.solver.reseat import make_room_for_therapists
+
+    r = full_roster(n=5)
+    # S1's section of A is full too: P2 could only make the seat by dropping A.
+    steps = week_of(r, {"A": [("S2", 1, "R1", ["P2", "P3"]), ("S1", 2, "R2", ["P4", "P5"])],
+                        "B": [("S3", 0, "R3", ["P1", "P2", "P3", "P4", "P5"])]})
+    before = members(steps)
+    assert make_room_for_therapists(steps, lambda: False) == 0
+    assert members(steps) == before

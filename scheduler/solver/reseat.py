@@ -1,4 +1,5 @@
-"""One patient's week again among the sections there are: a repair that moves nobody else.
+"""One patient's week again among the sections there are: repairs that move nobody else
+(or, to seat a patient with their therapist, one other patient).
 
 After placing, a patient often misses a group or is half an hour short of Min hours
 while sections with room exist at times they could come, only not at the times their
@@ -11,7 +12,9 @@ their times, facilitators and rooms stay as they are.
 
 The same choice, with every group they must attend and their minutes kept, also seats a
 patient in a section their primary therapist leads when that means changing more than one
-of their sections (after the exchanges of swaps.py).
+of their sections (after the exchanges of swaps.py), and, when every section of that
+therapist is full, seats them beyond its size while one of its members who does not need
+that therapist moves to another section of the group.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from dataclasses import dataclass, replace
 from ortools.sat.python import cp_model
 
 from ..domain import THERAPY
+from .rebalance import only_if_better
 from .split import SectionDraft
 
 # Objective: a group the patient must attend outweighs every minute towards Min hours, a
@@ -69,11 +73,14 @@ class Reseater:
         self._move(pid, w.current, chosen)
         return True
 
-    def with_therapist(self, pid: str) -> bool:
+    def with_therapist(self, pid: str, squeeze: SectionDraft | None = None) -> bool:
         """Seat this patient in a therapy section their primary therapist leads, keeping every
-        group they must attend and their minutes up to Min hours; True when it could."""
+        group they must attend and their minutes up to Min hours; True when it could.
+
+        squeeze: a section they may join even when it is full (someone else then leaves it).
+        """
         p = self.roster.patient_by_id[pid]
-        w = self._week_model(pid)
+        w = self._week_model(pid, squeeze)
         groups = self.roster.group_by_name
         own = [var for var, (_part, d) in zip(w.x, w.options)
                if d.facilitator == p.primary_therapist and groups[d.group].kind == THERAPY]
@@ -91,7 +98,40 @@ class Reseater:
         self._move(pid, w.current, chosen)
         return True
 
-    def _week_model(self, pid: str) -> "_WeekModel":
+    def leave(self, pid: str, section: SectionDraft) -> bool:
+        """Move this patient out of the section into another of its group part with room
+        (their other sections may change too), keeping a section in every group part they
+        are in, their minutes up to Min hours and, if they see their primary therapist, a
+        section of theirs; True when it could."""
+        p = self.roster.patient_by_id[pid]
+        w = self._week_model(pid)
+        m = w.model
+        must, minutes = w.before
+        m.add(sum(w.covered) >= must)
+        m.add(w.counted >= minutes)
+        groups = self.roster.group_by_name
+
+        def theirs(d: SectionDraft) -> bool:
+            return d.facilitator == p.primary_therapist and groups[d.group].kind == THERAPY
+
+        # They move, not drop: still in each group part they were in.
+        by_part: dict[int, list] = defaultdict(list)
+        for var, (part, d) in zip(w.x, w.options):
+            by_part[part].append(var)
+            if d is section:
+                m.add(var == 0)
+        for part in w.current:
+            m.add(sum(by_part[part]) >= 1)
+        if any(theirs(d) for d in w.current.values()):
+            m.add(sum(var for var, (_part, d) in zip(w.x, w.options) if theirs(d)) >= 1)
+        m.maximize(sum(w.bonus))
+        chosen = self._solve(w)
+        if chosen is None:
+            return False
+        self._move(pid, w.current, chosen)
+        return True
+
+    def _week_model(self, pid: str, squeeze: SectionDraft | None = None) -> "_WeekModel":
         """The patient's choice of sections: at most one per group part, with room, one
         meeting at a time, within their day cap; leaving a section only where it stays valid."""
         steps, roster = self.steps, self.roster
@@ -108,7 +148,8 @@ class Reseater:
                 if pid in d.members:
                     current[part] = d
                     options.append((part, d))
-                elif set(d.slots) <= free and has_seat(roster, p, g, d, self.apart):
+                elif set(d.slots) <= free and has_seat(roster, p, g, d, self.apart,
+                                                       full_ok=d is squeeze):
                     options.append((part, d))
         m = cp_model.CpModel()
         x = [m.new_bool_var("") for _ in options]
@@ -183,14 +224,22 @@ class Reseater:
             week[part] = [changes.get(id(d), d) for d in week[part]]
 
 
-def has_seat(roster, p, g, d: SectionDraft, apart: dict[str, set[str]]) -> bool:
+def has_seat(roster, p, g, d: SectionDraft, apart: dict[str, set[str]],
+             full_ok: bool = False) -> bool:
     """Whether patient p can join section d of group g as far as the section goes: a seat
-    below Max size and its rooms' capacity, the features p needs, nobody p is kept apart
-    from (their own week's times are the caller's to check)."""
+    below Max size and its rooms' capacity (unless full_ok), the features p needs, nobody p
+    is kept apart from (their own week's times are the caller's to check)."""
     rooms = [roster.room_by_name[r] for r in d.rooms]
-    return (len(d.members) < min([g.max_size] + [r.capacity for r in rooms])
+    return ((full_ok or len(d.members) < min([g.max_size] + [r.capacity for r in rooms]))
             and all(p.needs - g.room_needs <= r.features for r in rooms)
             and not apart[p.id] & set(d.members))
+
+
+def _is_full(roster, d: SectionDraft, over: bool = False) -> bool:
+    """Whether the section has no seat left (over: more members than seats)."""
+    g = roster.group_by_name[d.group]
+    seats = min([g.max_size] + [roster.room_by_name[r].capacity for r in d.rooms])
+    return len(d.members) > seats if over else len(d.members) >= seats
 
 
 def _with(d: SectionDraft, members: set[str]) -> SectionDraft:
@@ -222,4 +271,44 @@ def reseat_for_therapists(steps, out_of_time) -> int:
             break
         if p.primary_therapist and (p.id, p.primary_therapist) not in seen:
             made += reseater.with_therapist(p.id)
+    return made
+
+
+def make_room_for_therapists(steps, out_of_time) -> int:
+    """Patients whose therapist's sections are all full: the patient takes a seat in one
+    beyond its size (their other sections may change), then a member who does not need that
+    therapist moves to another section of the group with room (Reseater.leave). How many now see their therapist; kept only if the week's measure
+    agrees it got better."""
+    return only_if_better(steps, lambda: _make_room(steps, out_of_time))
+
+
+def _make_room(steps, out_of_time) -> int:
+    reseater = Reseater(steps)
+    plan, roster = steps.plan, steps.plan.roster
+    groups = roster.group_by_name
+    therapist = {p.id: p.primary_therapist for p in plan.patients}
+    made = 0
+    for p in plan.patients:
+        if out_of_time():
+            break
+        own = p.primary_therapist
+        if not own or any(p.id in d.members and d.facilitator == own
+                          and groups[d.group].kind == THERAPY
+                          for ds in steps.week.values() for d in ds):
+            continue
+        free = set(plan.patient_slots[p.id])
+        full = [(part, d) for part in reseater.parts_of[p.id] for d in steps.week.get(part, ())
+                if d.facilitator == own and groups[d.group].kind == THERAPY
+                and set(d.slots) <= free and _is_full(roster, d)]
+        for part, d in full:
+            before = {q: list(ds) for q, ds in steps.week.items()}
+            if reseater.with_therapist(p.id, squeeze=d):
+                (now,) = [x for x in steps.week[part]
+                          if (x.slots, x.facilitator) == (d.slots, d.facilitator)]
+                if not _is_full(roster, now, over=True) or any(
+                        m != p.id and therapist.get(m) != own and reseater.leave(m, now)
+                        for m in now.members):
+                    made += 1
+                    break
+            steps.week = before
     return made

@@ -27,7 +27,7 @@ from .pinned import pinned_sections
 from .plan import Plan, make_plan
 from .mix import mix_swaps
 from .rebalance import rebalance_facilitators
-from .reseat import reseat_for_therapists
+from .reseat import make_room_for_therapists, reseat_for_therapists
 from .rival import Rival, rival_possible
 from .split import SectionDraft, bucket_values, meetings_from, split_bucket
 from .stepwise import STEP_GAP, Stepwise
@@ -248,10 +248,12 @@ def estimated_variables(plan: Plan) -> int:
 
 
 # The exchange passes over a complete stepwise week, in order, by their stats key: patients
-# into their own therapist's section, then into it across several sections, newcomers and role
-# models spread over a peer group's sections, sections handed from busy to idle staff.
+# into their own therapist's section, then into it across several sections, then into a full
+# one where a member can move elsewhere, newcomers and role models spread over a peer
+# group's sections, sections handed from busy to idle staff.
 EXCHANGES = (("therapist_swaps", therapist_swaps), ("therapist_reseats", reseat_for_therapists),
-             ("mix_swaps", mix_swaps), ("handed_over", rebalance_facilitators))
+             ("therapist_seats_made", make_room_for_therapists), ("mix_swaps", mix_swaps),
+             ("handed_over", rebalance_facilitators))
 
 
 def _exchanges(steps, out_of_time, stats, better) -> None:
