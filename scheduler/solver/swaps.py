@@ -11,7 +11,7 @@ seeing them, and the group, its sections and their times stay as they are.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import replace
 
 from ..domain import THERAPY
@@ -76,13 +76,21 @@ class _Check:
         programs = {p.id: roster.program_by_name[p.program] for p in steps.plan.patients}
         self.caps = {pid: program.max_per_day for pid, program in programs.items()}
         self.need = {pid: program.min_minutes for pid, program in programs.items()}
+        self._seen: Counter | None = None  # (patient, therapist) -> therapy sections
+        self.parts_of: dict[str, set[int]] = defaultdict(set)  # the parts a patient is in
+        for (_group, pid), part in steps.part_of.items():
+            self.parts_of[pid].add(part)
 
     def sees(self, pid: str, sid: str, besides: SectionDraft | None = None) -> bool:
         """Whether pid is in a therapy section led by sid (other than besides)."""
-        groups = self.roster.group_by_name
-        return any(pid in d.members and d.facilitator == sid and d is not besides
-                   and groups[d.group].kind == THERAPY
-                   for ds in self.steps.week.values() for d in ds)
+        if self._seen is None:  # counted once per change of the week, not once per question
+            groups = self.roster.group_by_name
+            self._seen = Counter((m, d.facilitator) for ds in self.steps.week.values()
+                                 for d in ds if groups[d.group].kind == THERAPY
+                                 for m in d.members)
+        there = besides is not None and besides.facilitator == sid and pid in besides.members \
+            and self.roster.group_by_name[besides.group].kind == THERAPY
+        return self._seen[(pid, sid)] > there
 
     def holds(self, part: int, changes: dict[SectionDraft, SectionDraft], movers) -> bool:
         """Apply the changes if the sections and the movers' weeks obey every hard rule."""
@@ -96,11 +104,15 @@ class _Check:
             members = set(new.members)
             if any(self.apart[m] & members for m in new.members):
                 return False
-        week = {p: [changes.get(d, d) for d in ds] for p, ds in steps.week.items()}
+        # Only this part changes; by identity, as hashing every section was most of the time.
+        by_id = {id(old): new for old, new in changes.items()}
+        week = dict(steps.week)
+        week[part] = [by_id.get(id(d), d) for d in steps.week[part]]
         for pid in movers:
             if not self._patient_ok(pid, week):
                 return False
         steps.week[part] = week[part]
+        self._seen = None
         return True
 
     def _patient_ok(self, pid: str, week) -> bool:
@@ -110,8 +122,8 @@ class _Check:
         taken: Counter = Counter()
         per_day: Counter = Counter()
         minutes = 0
-        for ds in week.values():
-            for d in ds:
+        for part in self.parts_of[pid]:
+            for d in week.get(part, ()):
                 if pid not in d.members:
                     continue
                 g = roster.group_by_name[d.group]
