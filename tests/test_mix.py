@@ -87,3 +87,35 @@ def test_no_exchange_leaves_a_peer_section_without_a_role_model():
                     weights={"role_model_mix": 0}, with_b=True)
     steps, made = run(r, ["M1", "P1"], ["M2", "P2"], b=["M2"])
     assert made == 0 and members(steps)[("A", 2)] == ("M2", "P2")
+
+
+def therapy_roster(p2_therapist=None, weights=None):
+    """Therapy group A at Mon 10:00 (S1) and 11:00 (S2); P2 is also in B at 9:00."""
+    return roster(
+        slot_list=slots("Mon 9:00-10:00", "Mon 10:00-11:00", "Mon 11:00-12:00"),
+        programs=[program("Res"), program("Day")],
+        groups=[group("A", max_size=4), group("B", skill="dbt", programs=("Day",))],
+        staff_list=[staff("S1"), staff("S2"), staff("S3", ("dbt",))],
+        rooms=[room("R1"), room("R2"), room("R3")],
+        patient_list=[plain("P1"), plain("P2", program="Day", therapist=p2_therapist),
+                      plain("P3")], weights=weights)
+
+
+def run_therapy(r):
+    steps = week_of(r, {"A": [("S1", 1, "R1", ["P1"]), ("S2", 2, "R2", ["P2", "P3"])],
+                        "B": [("S3", 0, "R3", ["P2"])]})
+    made = mix_swaps(steps, lambda: False)
+    assert check(r, json.loads(schedule_json(r, steps.schedule()))) == []
+    return steps, made
+
+
+def test_a_patient_moves_to_a_therapy_section_that_closes_their_idle_gap():
+    steps, made = run_therapy(therapy_roster())
+    assert made == 1  # B at 9:00, A at 10:00: no hour waiting before A at 11:00
+    assert members(steps)[("A", 1)] == ("P1", "P2") and members(steps)[("A", 2)] == ("P3",)
+
+
+def test_nobody_leaves_their_own_therapists_section_for_a_shorter_day():
+    # Even where the week's measure would call it a gain.
+    steps, made = run_therapy(therapy_roster(p2_therapist="S2", weights={"compact_days": 50}))
+    assert made == 0 and members(steps)[("A", 2)] == ("P2", "P3")

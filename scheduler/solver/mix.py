@@ -8,6 +8,11 @@ change places (or one moves to a section with room) whenever every hard rule sti
 and the week's penalty falls, counted as the report counts it for the rules such a move can
 change: role-model mix and shared experience of the two sections, compact days of the two
 patients. Times, rooms and facilitators stay as they are.
+
+Members of therapy groups' sections change places the same way for compact days alone (the
+peer rules do not apply there): a patient waiting an hour between groups moves to the
+section of the same group that meets next to their others. Nobody leaves the section where
+they see their own therapist.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ def mix_swaps(steps, out_of_time) -> int:
 
 
 class _Mixer:
-    """Each peer section's makeup and each patient's slots, kept up to date as members move."""
+    """Each section's makeup and each patient's slots, kept up to date as members move."""
 
     def __init__(self, steps):
         self.steps = steps
@@ -45,6 +50,8 @@ class _Mixer:
         self.w_mix = weight_of(roster.weights, "role_model_mix")
         self.w_shared = weight_of(roster.weights, "shared_experience")
         self.w_compact = weight_of(roster.weights, "compact_days")
+        self.therapist = {p.id: p.primary_therapist for p in plan.patients}
+        self.peer = True  # whether the part being mixed is a peer group
         self.free_by_day = plan.patient_days
         self.free = {pid: set(ts) for pid, ts in plan.patient_slots.items()}
         self.cap, self.need = self.check.caps, self.check.need  # day caps, Min minutes
@@ -57,7 +64,10 @@ class _Mixer:
     # --- the penalty of what a move changes ----------------------------------------------
 
     def _cost(self, size: int, models: int, new: int, tracks: int) -> float:
-        """Role-model mix and shared experience of one peer section, weighted."""
+        """Role-model mix and shared experience of one peer section, weighted (nothing for
+        a therapy section: those rules are about peers)."""
+        if not self.peer:
+            return 0.0
         return (self.w_mix * role_model_units(size, models, new)
                 + self.w_shared * max(0, tracks - 1))
 
@@ -127,8 +137,12 @@ class _Mixer:
     def run(self, out_of_time) -> int:
         made = 0
         for part in sorted(self.steps.week):
-            if not self.plan.groups[part].group.is_peer or len(self.steps.week[part]) < 2:
+            if len(self.steps.week[part]) < 2:
                 continue
+            g = self.plan.groups[part].group
+            self.peer = g.is_peer
+            if not self.peer and not self.w_compact:
+                continue  # in therapy groups only compact days can gain
             # Each change lowers the penalty, so this ends.
             self.compact: dict[tuple[str, int], float | None] = {}
             while not out_of_time():
@@ -162,24 +176,25 @@ class _Mixer:
                 if i == j:
                     continue
                 for a in x.members:
-                    if compact[a, j] is None:
+                    if compact[a, j] is None or not self._may_leave(a, x):
                         continue
                     base = costs[i] + costs[j] + compact[a, j]
                     if len(x.members) > g.min_size and len(y.members) < seats[j]:
                         moved = base - self._after(stats[i], a, None) - self._joined(stats[j], a)
                         if moved > 1e-9:
-                            options.append((-moved, a, "", i, j))
+                            options.append((-moved, 1, a, "", i, j))
                     if i > j:
                         continue  # each exchange once
                     for b in y.members:
-                        if compact[b, i] is None:
+                        if compact[b, i] is None or not self._may_leave(b, y):
                             continue
                         gain = (base + compact[b, i] - self._after(stats[i], a, b)
                                 - self._after(stats[j], b, a))
                         if gain > 1e-9:
-                            options.append((-gain, a, b, i, j))
+                            options.append((-gain, 2, a, b, i, j))
         touched: set[int] = set()
-        for _gain, a, b, i, j in sorted(options):
+        # At equal gain a move (one patient's week changes) before an exchange (two).
+        for _gain, _movers, a, b, i, j in sorted(options):
             if i in touched or j in touched or out_of_time():
                 continue
             now = self.steps.week[part]
@@ -187,11 +202,17 @@ class _Mixer:
                 touched |= {i, j}
         return len(touched) // 2
 
+    def _may_leave(self, pid: str, x: SectionDraft) -> bool:
+        """Nobody leaves the one therapy section where they see their own therapist."""
+        own = self.therapist.get(pid)
+        return self.peer or own != x.facilitator or self.check.sees(pid, own, besides=x)
+
     def _apply(self, part: int, x: SectionDraft, y: SectionDraft, a: str, b: str | None) -> bool:
         new_x = replace(x, members=tuple(sorted([m for m in x.members if m != a]
                                                 + ([b] if b else []))))
         new_y = replace(y, members=tuple(sorted([m for m in y.members if m != b] + [a])))
-        if not (set(new_x.members) & self.models and set(new_y.members) & self.models):
+        if self.peer and not (set(new_x.members) & self.models
+                              and set(new_y.members) & self.models):
             return False  # every peer section keeps a role model (a hard rule)
         if not self.check.holds(part, {x: new_x, y: new_y}, [a] + ([b] if b else [])):
             return False
