@@ -28,6 +28,7 @@ from .plan import Plan, make_plan
 from .mix import mix_swaps
 from .rebalance import rebalance_facilitators
 from .reseat import make_room_for_therapists, reseat_for_therapists
+from .trim import drop_unneeded_electives
 from .rival import Rival, rival_possible
 from .split import SectionDraft, bucket_values, meetings_from, split_bucket
 from .stepwise import STEP_GAP, Stepwise
@@ -247,11 +248,13 @@ def estimated_variables(plan: Plan) -> int:
     return total
 
 
-# The exchange passes over a complete stepwise week, in order, by their stats key: patients
-# into their own therapist's section, then into it across several sections, then into a full
-# one where a member can move elsewhere, newcomers and role models spread over a peer
-# group's sections, sections handed from busy to idle staff.
-EXCHANGES = (("therapist_swaps", therapist_swaps), ("therapist_reseats", reseat_for_therapists),
+# The exchange passes over a complete stepwise week, in order, by their stats key: electives
+# that Min hours do not need given up (which frees seats), patients into their own therapist's
+# section, then into it across several sections, then into a full one where a member can move
+# elsewhere, members moved between sections for role models, newcomers, tracks and idle gaps,
+# sections handed from busy to idle staff.
+EXCHANGES = (("electives_dropped", drop_unneeded_electives),
+             ("therapist_swaps", therapist_swaps), ("therapist_reseats", reseat_for_therapists),
              ("therapist_seats_made", make_room_for_therapists), ("mix_swaps", mix_swaps),
              ("handed_over", rebalance_facilitators))
 
