@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from .split import seats
+
 SHOWN = 5  # patients or staff named per sentence; the rest are counted
 
 
@@ -63,9 +65,7 @@ def _why(steps, part: int, pids: list[str], fixed) -> list[str]:
     sections = steps.week.get(part, [])
     out = []
     if sections:
-        rooms = roster.room_by_name
-        full = sum(len(d.members) >= min([g.max_size] + [rooms[r].capacity for r in d.rooms])
-                   for d in sections)
+        full = sum(len(d.members) >= seats(roster, d) for d in sections)
         if full == len(sections):
             out.append(f"All {len(sections)} of its sections are full (Max size {g.max_size}).")
         elif full:

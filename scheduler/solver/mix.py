@@ -24,7 +24,7 @@ from ..domain import key
 from ..quality import idle_gaps, role_model_units
 from ..rules import weight_of
 from .rebalance import only_if_better
-from .split import SectionDraft
+from .split import SectionDraft, seats
 from .swaps import _Check
 
 
@@ -168,8 +168,7 @@ class _Mixer:
                         compact[a, j] = (self._compact_gain(a, x, y) if self._fits(a, x, y)
                                          else None)
         g = self.plan.groups[part].group
-        rooms = self.plan.roster.room_by_name
-        seats = [min([g.max_size] + [rooms[r].capacity for r in d.rooms]) for d in sections]
+        room_for = [seats(self.plan.roster, d) for d in sections]
         options = []
         for i, x in enumerate(sections):
             for j, y in enumerate(sections):
@@ -179,7 +178,7 @@ class _Mixer:
                     if compact[a, j] is None or not self._may_leave(a, x):
                         continue
                     base = costs[i] + costs[j] + compact[a, j]
-                    if len(x.members) > g.min_size and len(y.members) < seats[j]:
+                    if len(x.members) > g.min_size and len(y.members) < room_for[j]:
                         moved = base - self._after(stats[i], a, None) - self._joined(stats[j], a)
                         if moved > 1e-9:
                             options.append((-moved, 1, a, "", i, j))

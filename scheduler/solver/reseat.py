@@ -26,7 +26,7 @@ from ortools.sat.python import cp_model
 
 from ..domain import THERAPY
 from .rebalance import only_if_better
-from .split import SectionDraft
+from .split import SectionDraft, seats
 
 # Objective: a group the patient must attend outweighs every minute towards Min hours, a
 # minute outweighs all the points below, and keeping a section they are in outweighs
@@ -79,41 +79,20 @@ class Reseater:
 
         squeeze: a section they may join even when it is full (someone else then leaves it).
         """
-        p = self.roster.patient_by_id[pid]
         w = self._week_model(pid, squeeze)
-        groups = self.roster.group_by_name
-        own = [var for var, (_part, d) in zip(w.x, w.options)
-               if d.facilitator == p.primary_therapist and groups[d.group].kind == THERAPY]
+        own = [var for var, (_part, d) in zip(w.x, w.options) if self._theirs(pid, d)]
         if not own:
             return False
-        m = w.model
-        must, minutes = w.before
-        m.add(sum(w.covered) >= must)
-        m.add(w.counted >= minutes)
-        m.add(sum(own) >= 1)
-        m.maximize(sum(w.bonus))
-        chosen = self._solve(w)
-        if chosen is None:
-            return False
-        self._move(pid, w.current, chosen)
-        return True
+        w.model.add(sum(own) >= 1)
+        return self._keep_and_take(pid, w)
 
     def leave(self, pid: str, section: SectionDraft) -> bool:
         """Move this patient out of the section into another of its group part with room
         (their other sections may change too), keeping a section in every group part they
         are in, their minutes up to Min hours and, if they see their primary therapist, a
         section of theirs; True when it could."""
-        p = self.roster.patient_by_id[pid]
         w = self._week_model(pid)
         m = w.model
-        must, minutes = w.before
-        m.add(sum(w.covered) >= must)
-        m.add(w.counted >= minutes)
-        groups = self.roster.group_by_name
-
-        def theirs(d: SectionDraft) -> bool:
-            return d.facilitator == p.primary_therapist and groups[d.group].kind == THERAPY
-
         # They move, not drop: still in each group part they were in.
         by_part: dict[int, list] = defaultdict(list)
         for var, (part, d) in zip(w.x, w.options):
@@ -122,9 +101,23 @@ class Reseater:
                 m.add(var == 0)
         for part in w.current:
             m.add(sum(by_part[part]) >= 1)
-        if any(theirs(d) for d in w.current.values()):
-            m.add(sum(var for var, (_part, d) in zip(w.x, w.options) if theirs(d)) >= 1)
-        m.maximize(sum(w.bonus))
+        if any(self._theirs(pid, d) for d in w.current.values()):
+            m.add(sum(var for var, (_part, d) in zip(w.x, w.options)
+                      if self._theirs(pid, d)) >= 1)
+        return self._keep_and_take(pid, w)
+
+    def _theirs(self, pid: str, d: SectionDraft) -> bool:
+        """Whether d is a therapy section that pid's primary therapist leads."""
+        return (d.facilitator == self.roster.patient_by_id[pid].primary_therapist
+                and self.roster.group_by_name[d.group].kind == THERAPY)
+
+    def _keep_and_take(self, pid: str, w: "_WeekModel") -> bool:
+        """With every group they must attend and their minutes up to Min hours kept, take
+        the choice that keeps most of their week (and their therapist); True when one exists."""
+        must, minutes = w.before
+        w.model.add(sum(w.covered) >= must)
+        w.model.add(w.counted >= minutes)
+        w.model.maximize(sum(w.bonus))
         chosen = self._solve(w)
         if chosen is None:
             return False
@@ -230,16 +223,15 @@ def has_seat(roster, p, g, d: SectionDraft, apart: dict[str, set[str]],
     below Max size and its rooms' capacity (unless full_ok), the features p needs, nobody p
     is kept apart from (their own week's times are the caller's to check)."""
     rooms = [roster.room_by_name[r] for r in d.rooms]
-    return ((full_ok or len(d.members) < min([g.max_size] + [r.capacity for r in rooms]))
+    return ((full_ok or len(d.members) < seats(roster, d))
             and all(p.needs - g.room_needs <= r.features for r in rooms)
             and not apart[p.id] & set(d.members))
 
 
 def _is_full(roster, d: SectionDraft, over: bool = False) -> bool:
     """Whether the section has no seat left (over: more members than seats)."""
-    g = roster.group_by_name[d.group]
-    seats = min([g.max_size] + [roster.room_by_name[r].capacity for r in d.rooms])
-    return len(d.members) > seats if over else len(d.members) >= seats
+    room_for = seats(roster, d)
+    return len(d.members) > room_for if over else len(d.members) >= room_for
 
 
 def _with(d: SectionDraft, members: set[str]) -> SectionDraft:
@@ -277,8 +269,8 @@ def reseat_for_therapists(steps, out_of_time) -> int:
 def make_room_for_therapists(steps, out_of_time) -> int:
     """Patients whose therapist's sections are all full: the patient takes a seat in one
     beyond its size (their other sections may change), then a member who does not need that
-    therapist moves to another section of the group with room (Reseater.leave). How many now see their therapist; kept only if the week's measure
-    agrees it got better."""
+    therapist moves to another section of the group with room (Reseater.leave). How many
+    now see their therapist; kept only if the week's measure agrees it got better."""
     return only_if_better(steps, lambda: _make_room(steps, out_of_time))
 
 

@@ -39,6 +39,12 @@ class SectionDraft:
     name: str | None = None  # a letter fixed before solving (last week's, or pinned)
 
 
+def seats(roster, d: SectionDraft) -> int:
+    """How many members the section can hold: its group's Max size and its rooms' seats."""
+    return min([roster.group_by_name[d.group].max_size]
+               + [roster.room_by_name[r].capacity for r in d.rooms])
+
+
 def section_name(i: int) -> str:
     """A, B, ..., Z, AA, AB, ..."""
     name = ""

@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 
 from ..domain import THERAPY
-from .split import SectionDraft
+from .split import SectionDraft, seats
 
 
 def therapist_swaps(steps, out_of_time) -> int:
@@ -96,10 +96,8 @@ class _Check:
         """Apply the changes if the sections and the movers' weeks obey every hard rule."""
         steps, roster = self.steps, self.roster
         g = steps.plan.groups[part].group
-        rooms = roster.room_by_name
         for new in changes.values():
-            seats = min([g.max_size] + [rooms[r].capacity for r in new.rooms])
-            if not g.min_size <= len(new.members) <= seats:
+            if not g.min_size <= len(new.members) <= seats(roster, new):
                 return False
             members = set(new.members)
             if any(self.apart[m] & members for m in new.members):

@@ -1,0 +1,159 @@
+"""Own therapist by opening a section: one of the exchange passes over a complete stepwise
+week.
+
+When every section a therapist leads in a group is full, or they lead none, their patients
+in that group cannot join them by moving into what is there (swaps.py, reseat.py). Opening
+another section of the group, led by that therapist, can: Own therapist weighs 20 a patient
+and a section costs 10 (docs/quality/few-sections.md). Here the therapist's patients who
+miss them leave their sections of the group for a new one at times the therapist, all of
+them and one room are free, within everyone's day caps and the therapist's weekly maximum,
+when at least the group's Min size can come. The sections they leave keep their Min size.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from itertools import combinations
+
+from ..domain import THERAPY
+from .patterns import spread_units
+from .rebalance import only_if_better
+from .split import SectionDraft
+
+# A therapist free at many times has many patterns of meetings; the best spread are tried.
+MOST_PATTERNS = 400
+
+
+def open_for_therapists(steps, out_of_time) -> int:
+    """Sections opened; kept only if the week's measure agrees it got better."""
+    return only_if_better(steps, lambda: _Opener(steps).run(out_of_time))
+
+
+class _Opener:
+    """Who is busy when, and who misses their therapist, over the whole week."""
+
+    def __init__(self, steps):
+        self.steps = steps
+        self.plan = steps.plan
+        self.roster = steps.plan.roster
+        self.day_of = steps.day_of
+        self.busy: set[tuple[str, str, int]] = set()  # ("p"/"s"/"r", who, slot)
+        self.per_day: Counter = Counter()  # ("p"/"s", who, day) -> meetings
+        self.led: Counter = Counter()  # staff -> meetings in the week
+        self.minutes: Counter = Counter()  # patient -> minutes in the week
+        for ds in steps.week.values():
+            for d in ds:
+                self._count(d, +1)
+
+    def _count(self, d: SectionDraft, sign: int) -> None:
+        people = [("p", pid) for pid in d.members] + [("s", d.facilitator)]
+        self.led[d.facilitator] += sign * len(d.slots)
+        for pid in d.members:
+            self.minutes[pid] += sign * sum(self.steps.minutes_of[t] for t in d.slots)
+        for t, room in zip(d.slots, d.rooms):
+            for tag, who in people:
+                self.per_day[(tag, who, self.day_of[t])] += sign
+            for tag, who in people + [("r", room)]:
+                (self.busy.add if sign > 0 else self.busy.discard)((tag, who, t))
+
+    def run(self, out_of_time) -> int:
+        therapist = {p.id: p.primary_therapist for p in self.plan.patients}
+        groups = self.roster.group_by_name
+        seen = {(pid, d.facilitator) for ds in self.steps.week.values() for d in ds
+                if groups[d.group].kind == THERAPY for pid in d.members}
+        missing = defaultdict(list)  # (therapist, part) -> their patients who miss them
+        for (_group, pid), part in sorted(self.steps.part_of.items(), key=lambda kv: kv[1]):
+            gp = self.plan.groups[part]
+            own = therapist.get(pid)
+            if own and (pid, own) not in seen and gp.group.kind == THERAPY \
+                    and any(s.id == own for s in gp.staff):
+                missing[(own, part)].append(pid)
+        opened = 0
+        for (sid, part), pids in sorted(missing.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+            if out_of_time():
+                break
+            pids = [pid for pid in pids if (pid, sid) not in seen]  # an earlier one seated them
+            if self._open(sid, part, pids):
+                opened += 1
+                seen |= {(pid, sid) for pid in self.steps.week[part][-1].members}
+        return opened
+
+    def _open(self, sid: str, part: int, pids: list[str]) -> bool:
+        """Open the best section of this part that sid leads for these patients."""
+        gp = self.plan.groups[part]
+        g = gp.group
+        staff = self.roster.staff_by_id[sid]
+        if staff.max_per_week is not None and self.led[sid] + g.sessions > staff.max_per_week:
+            return False
+        free = set(self.plan.staff_slots[sid])
+        times = [t for t in gp.slots if t in free and ("s", sid, t) not in self.busy]
+        patterns = sorted((c for c in combinations(times, g.sessions)
+                           if self._within_cap(("s", sid), staff.max_per_day, c)),
+                          key=lambda c: (spread_units(c, self.day_of), c))[:MOST_PATTERNS]
+        current = {pid: next((d for d in self.steps.week.get(part, ()) if pid in d.members),
+                             None) for pid in pids}
+        best = None
+        for slots in patterns:
+            room = next((r for r in gp.rooms
+                         if all(t in self.plan.room_slots[r.name] and ("r", r.name, t)
+                                not in self.busy for t in slots)), None)
+            if room is None:
+                continue
+            come = self._who_can_come(part, slots, pids, current, room)
+            if len(come) >= g.min_size and (best is None or len(come) > len(best[2])):
+                best = (slots, room, come)
+        if best is None:
+            return False
+        slots, room, come = best
+        new = SectionDraft(g.name, tuple(slots), tuple(room.name for _ in slots), sid,
+                           tuple(sorted(come)))
+        week = self.steps.week.setdefault(part, [])
+        for i, d in enumerate(week):
+            leaving = set(d.members) & set(come)
+            if leaving:
+                self._count(d, -1)
+                week[i] = SectionDraft(d.group, d.slots, d.rooms, d.facilitator,
+                                       tuple(m for m in d.members if m not in leaving), d.name)
+                self._count(week[i], +1)
+        week.append(new)
+        self._count(new, +1)
+        return True
+
+    def _within_cap(self, who: tuple[str, str], cap: int | None, slots, leaving=()) -> bool:
+        """Whether these meetings (and leaving those slots) keep who within cap a day."""
+        if cap is None:
+            return True
+        extra = Counter(self.day_of[t] for t in slots)
+        extra.subtract(self.day_of[t] for t in leaving)
+        return all(self.per_day[(*who, day)] + n <= cap for day, n in extra.items() if n > 0)
+
+    def _who_can_come(self, part, slots, pids, current, room) -> list[str]:
+        """The patients free at all these slots (apart from their section of this part, which
+        they leave), within day caps and Min hours, with what they need in the room, none
+        kept apart from another, and whose sections left behind keep their Min size."""
+        roster, plan, steps = self.roster, self.plan, self.steps
+        g = plan.groups[part].group
+        apart = roster.kept_apart_from()
+        come: list[str] = []
+        leaving: Counter = Counter()
+        for pid in pids:
+            p = roster.patient_by_id[pid]
+            cur = current[pid]
+            own = set(cur.slots) if cur else set()
+            program = roster.program_by_name[p.program]
+            minutes = sum(steps.minutes_of[t] for t in slots) \
+                - sum(steps.minutes_of[t] for t in own)
+            if (not all(t in plan.patient_slots[pid] and (("p", pid, t) not in self.busy
+                                                          or t in own) for t in slots)
+                    or not self._within_cap(("p", pid), program.max_per_day, slots, own)
+                    or self.minutes[pid] + minutes < program.min_minutes
+                    or not p.needs - g.room_needs <= room.features
+                    or apart[pid] & set(come)
+                    or (cur is not None
+                        and len(cur.members) - leaving[cur] - 1 < g.min_size)
+                    or len(come) >= min(g.max_size, room.capacity)):
+                continue
+            come.append(pid)
+            if cur is not None:
+                leaving[cur] += 1
+        return come

@@ -1,0 +1,53 @@
+"""Opening a section so that patients see their own therapist (opening.py): group A meets
+Mon 9:00 with S1; S2, the therapist of P1 and P2, leads nothing of it and comes at 10:00."""
+
+from __future__ import annotations
+
+import json
+
+from checker import check
+from test_reseat import members, week_of
+from tiny import group, patient, room, roster, slots, staff
+
+from scheduler.output import schedule_json
+from scheduler.quality import measure
+from scheduler.solver.opening import open_for_therapists
+
+
+def own_roster(n=4, min_size=2, p2_away=False):
+    return roster(
+        slot_list=slots("Mon 9:00-10:00", "Mon 10:00-11:00"),
+        groups=[group("A", min_size=min_size)],
+        staff_list=[staff("S1"), staff("S2", available="Mon 10:00-11:00")],
+        rooms=[room("R1"), room("R2")],
+        patient_list=[patient("P1", therapist="S2"),
+                      patient("P2", therapist="S2",
+                              unavailable="Mon 10:00-11:00" if p2_away else "")]
+        + [patient(f"P{i}") for i in range(3, n + 1)])
+
+
+def run(r, n=4):
+    steps = week_of(r, {"A": [("S1", 0, "R1", [f"P{i}" for i in range(1, n + 1)])]})
+    before = measure(r, steps.schedule()).objective
+    made = open_for_therapists(steps, lambda: False)
+    assert check(r, json.loads(schedule_json(r, steps.schedule()))) == []
+    assert measure(r, steps.schedule()).objective <= before
+    return steps, made
+
+
+def test_a_therapist_opens_a_section_for_their_patients():
+    steps, made = run(own_roster())
+    assert made == 1
+    assert members(steps) == {("A", 0): ("P3", "P4"), ("A", 1): ("P1", "P2")}
+    assert {d.facilitator for ds in steps.week.values() for d in ds if "P1" in d.members} \
+        == {"S2"}
+
+
+def test_no_section_opens_for_fewer_than_its_min_size():
+    steps, made = run(own_roster(p2_away=True))  # only P1 can come at 10:00
+    assert made == 0 and members(steps) == {("A", 0): ("P1", "P2", "P3", "P4")}
+
+
+def test_no_section_opens_that_leaves_another_below_its_min_size():
+    steps, made = run(own_roster(n=3), n=3)  # P3 alone would be left at 9:00
+    assert made == 0 and members(steps) == {("A", 0): ("P1", "P2", "P3")}
