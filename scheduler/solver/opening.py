@@ -13,14 +13,16 @@ when at least the group's Min size can come. The sections they leave keep their 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from itertools import combinations
+from itertools import islice
 
 from ..domain import THERAPY
-from .patterns import spread_units
+from .patterns import day_combinations, spread_units
 from .rebalance import only_if_better
 from .split import SectionDraft
 
-# A therapist free at many times has many patterns of meetings; the best spread are tried.
+# A therapist free at many times has many patterns of meetings: of the first MOST_SEEN
+# (one meeting a day where the days allow), the MOST_PATTERNS best spread are tried.
+MOST_SEEN = 20_000
 MOST_PATTERNS = 400
 
 
@@ -87,7 +89,8 @@ class _Opener:
             return False
         free = set(self.plan.staff_slots[sid])
         times = [t for t in gp.slots if t in free and ("s", sid, t) not in self.busy]
-        patterns = sorted((c for c in combinations(times, g.sessions)
+        seen = islice(day_combinations(times, g.sessions, self.day_of), MOST_SEEN)
+        patterns = sorted((tuple(sorted(c)) for c in seen
                            if self._within_cap(("s", sid), staff.max_per_day, c)),
                           key=lambda c: (spread_units(c, self.day_of), c))[:MOST_PATTERNS]
         current = {pid: next((d for d in self.steps.week.get(part, ()) if pid in d.members),

@@ -114,7 +114,7 @@ def candidate_patterns(plan: Plan, part: int, free: dict[str, set[int]] | None =
         pool = sorted(t for t in gp.slots if t in allowed)
         if len(pool) < n:
             return []
-        return sorted(_combinations(pool, n, day_of), key=score)[:how_many]
+        return sorted(day_combinations(pool, n, day_of), key=score)[:how_many]
 
     chosen: dict[tuple[int, ...], None] = dict.fromkeys(include)
     for slots in best_within(set(gp.slots), PATTERNS_PER_PART):
@@ -132,7 +132,7 @@ def candidate_patterns(plan: Plan, part: int, free: dict[str, set[int]] | None =
     return [Pattern(part, slots, spread_units(slots, day_of)) for slots in chosen]
 
 
-def _combinations(pool: list[int], n: int, day_of: dict[int, int]):
+def day_combinations(pool: list[int], n: int, day_of: dict[int, int]):
     """n-slot combinations, one slot per day when the days allow it (with a size cap)."""
     by_day: dict[int, list[int]] = defaultdict(list)
     for t in pool:
@@ -258,7 +258,7 @@ class PatternModel:
         slots = sorted(allowed)
         if len(slots) < gp.group.sessions:
             return ()
-        fitting = (c for c in _combinations(slots, gp.group.sessions, self.slot_day)
+        fitting = (c for c in day_combinations(slots, gp.group.sessions, self.slot_day)
                    if pin.allows(c))
         return tuple(sorted(fitting, key=lambda c: (spread_units(c, self.slot_day), c))
                      [:PATTERNS_PER_KIND])
