@@ -1,5 +1,6 @@
 """Opening a section so that patients see their own therapist (opening.py): group A meets
-Mon 9:00 with S1; S2, the therapist of P1 and P2, leads nothing of it and comes at 10:00."""
+Mon 9:00 with S1 in R1; S2, the therapist of P1 and P2, leads nothing of it and comes at
+10:00, when only R2 is open."""
 
 from __future__ import annotations
 
@@ -14,12 +15,12 @@ from scheduler.quality import measure
 from scheduler.solver.opening import open_for_therapists
 
 
-def own_roster(n=4, min_size=2, p2_away=False):
+def own_roster(n=4, min_size=2, p2_away=False, seats=10):
     return roster(
         slot_list=slots("Mon 9:00-10:00", "Mon 10:00-11:00"),
         groups=[group("A", min_size=min_size)],
         staff_list=[staff("S1"), staff("S2", available="Mon 10:00-11:00")],
-        rooms=[room("R1"), room("R2")],
+        rooms=[room("R1", unavailable="Mon 10:00-11:00"), room("R2", capacity=seats)],
         patient_list=[patient("P1", therapist="S2"),
                       patient("P2", therapist="S2",
                               unavailable="Mon 10:00-11:00" if p2_away else "")]
@@ -51,3 +52,8 @@ def test_no_section_opens_for_fewer_than_its_min_size():
 def test_no_section_opens_that_leaves_another_below_its_min_size():
     steps, made = run(own_roster(n=3), n=3)  # P3 alone would be left at 9:00
     assert made == 0 and members(steps) == {("A", 0): ("P1", "P2", "P3")}
+
+
+def test_a_new_section_takes_no_more_than_its_room_seats():
+    steps, made = run(own_roster(min_size=1, seats=1))  # the room open at 10:00 seats one
+    assert made == 1 and members(steps) == {("A", 0): ("P2", "P3", "P4"), ("A", 1): ("P1",)}

@@ -18,7 +18,7 @@ from scheduler.reader import read_roster
 from scheduler.solver.patterns import Fixed, PatternModel
 from scheduler.solver.pinned import PinnedSection
 from scheduler.solver.plan import make_plan
-from scheduler.solver.split import bucket_values
+from scheduler.solver.split import SectionDraft, bucket_values
 from scheduler.solver.stepwise import STEP_GAP, Stepwise
 from scheduler.solver.variables import complete_hint, hint_is_complete
 
@@ -265,6 +265,29 @@ def test_a_patient_moves_to_their_therapists_section_when_it_has_room():
     assert therapist_swaps(steps, lambda: False) == 1
     assert {d.facilitator: d.members for d in steps.week[0]} == {"S2": ("P3",),
                                                                  "S1": ("P1", "P2")}
+
+
+def test_a_patient_seeing_their_therapist_in_two_groups_keeps_one_after_two_exchanges():
+    from scheduler.solver.swaps import therapist_swaps
+
+    # O sees T in A and in B; P and Q, also T's patients, are in S1's one-seat sections.
+    # The first exchange (O for P in A) leaves O only B's section of T: the second must not
+    # take that too (who sees whom is counted again after each change).
+    r = roster(slot_list=slots("Mon 9:00-10:00", "Mon 10:00-11:00", "Tue 9:00-10:00",
+                               "Tue 10:00-11:00"),
+               groups=[group("A", max_size=1), group("B", max_size=1)],
+               staff_list=[staff("S1"), staff("T")], rooms=[room("R1"), room("R2")],
+               patient_list=[patient(pid, therapist="T") for pid in ("O", "P", "Q")])
+    plan = make_plan(r, extra_sections=2)
+    steps = Stepwise(plan, search, time.perf_counter() + 30)
+    a, b = part_of(plan, "A"), part_of(plan, "B")
+    steps.week = {a: [SectionDraft("A", (0,), ("R1",), "S1", ("P",)),
+                      SectionDraft("A", (1,), ("R2",), "T", ("O",))],
+                  b: [SectionDraft("B", (2,), ("R1",), "S1", ("Q",)),
+                      SectionDraft("B", (3,), ("R2",), "T", ("O",))]}
+    assert therapist_swaps(steps, lambda: False) == 1
+    assert any("O" in d.members and d.facilitator == "T" for ds in steps.week.values()
+               for d in ds)
 
 
 def evening_therapist(a_staff=("S1", "S2")):

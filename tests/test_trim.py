@@ -15,7 +15,7 @@ from scheduler.solver.trim import drop_unneeded_electives
 
 
 def elective_roster(min_hours=1.0, min_size=1, kind="therapy", extra=(), therapist=None,
-                    weights=None):
+                    weights=None, role_model=None):
     return roster(
         slot_list=slots("Mon 9:00-10:00", "Mon 10:00-11:00"),
         programs=[program("Res", min_hours=min_hours)],
@@ -23,7 +23,8 @@ def elective_roster(min_hours=1.0, min_size=1, kind="therapy", extra=(), therapi
                       required=False, min_size=min_size), group("B", skill="dbt")],
         staff_list=[staff("S1", ("cbt", "peer")), staff("S2", ("dbt",))],
         rooms=[room("R1"), room("R2")],
-        patient_list=[patient("P1", extra=extra, therapist=therapist), patient("P2")],
+        patient_list=[patient("P1", extra=extra, therapist=therapist, role_model=role_model),
+                      patient("P2", role_model=False if role_model else None)],
         weights=weights)
 
 
@@ -61,3 +62,8 @@ def test_nobody_leaves_the_section_of_their_own_therapist():
 def test_a_section_at_its_min_size_keeps_its_members():
     steps, made = run(elective_roster(min_size=2))
     assert made == 0 and members(steps)[("A", 1)] == ("P1", "P2")
+
+
+def test_a_peer_section_keeps_its_one_role_model():
+    steps, made = run(elective_roster(kind="peer", role_model=True))
+    assert made == 1 and members(steps)[("A", 1)] == ("P1",)  # P2 leaves; P1 is the model

@@ -11,8 +11,8 @@ patients. Times, rooms and facilitators stay as they are.
 
 Members of therapy groups' sections change places the same way for compact days alone (the
 peer rules do not apply there): a patient waiting an hour between groups moves to the
-section of the same group that meets next to their others. Nobody leaves the section where
-they see their own therapist.
+section of the same group that meets next to their others. Nobody leaves the only section
+where they see their own therapist.
 """
 
 from __future__ import annotations

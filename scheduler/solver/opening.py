@@ -4,10 +4,11 @@ week.
 When every section a therapist leads in a group is full, or they lead none, their patients
 in that group cannot join them by moving into what is there (swaps.py, reseat.py). Opening
 another section of the group, led by that therapist, can: Own therapist weighs 20 a patient
-and a section costs 10 (docs/quality/few-sections.md). Here the therapist's patients who
-miss them leave their sections of the group for a new one at times the therapist, all of
-them and one room are free, within everyone's day caps and the therapist's weekly maximum,
-when at least the group's Min size can come. The sections they leave keep their Min size.
+and a section costs 10 (docs/quality/few-sections.md). Here a new section opens at times
+the therapist and one room are free, within the therapist's day and week caps, and those of
+the therapist's patients who miss them and are free then (their own section of the group
+aside), within their day caps and Min hours, leave their sections of the group for it. It
+opens only when at least the group's Min size can come; the sections left keep theirs.
 """
 
 from __future__ import annotations

@@ -104,6 +104,8 @@ class _Check:
                 return False
         # Only this part changes; by identity, as hashing every section was most of the time.
         by_id = {id(old): new for old, new in changes.items()}
+        if sum(id(d) in by_id for d in steps.week[part]) != len(by_id):
+            return False  # a section not in the week (a copy?): apply none of it
         week = dict(steps.week)
         week[part] = [by_id.get(id(d), d) for d in steps.week[part]]
         for pid in movers:
