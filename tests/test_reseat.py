@@ -44,6 +44,15 @@ def week_of(r, sections: dict[str, list]) -> Stepwise:
     return steps
 
 
+def exchanged(r, sections: dict[str, list], run_pass):
+    """Run an exchange pass over a week of these sections (as week_of); the week must still
+    pass the checker. Returns the Stepwise and what the pass counted."""
+    steps = week_of(r, sections)
+    made = run_pass(steps, lambda: False)
+    assert check(r, json.loads(schedule_json(r, steps.schedule()))) == []
+    return steps, made
+
+
 def members(steps) -> dict[tuple[str, int], tuple[str, ...]]:
     return {(d.group, d.slots[0]): d.members for ds in steps.week.values() for d in ds}
 
