@@ -5,7 +5,7 @@ Mon 9:00 with S1 in R1; S2, the therapist of P1 and P2, leads nothing of it and 
 from __future__ import annotations
 
 from test_reseat import exchanged, members
-from tiny import group, patient, room, roster, slots, staff
+from tiny import group, patient, program, room, roster, slots, staff
 
 from scheduler.solver.opening import open_for_therapists
 
@@ -48,3 +48,47 @@ def test_no_section_opens_that_leaves_another_below_its_min_size():
 def test_a_new_section_takes_no_more_than_its_room_seats():
     steps, made = run(own_roster(min_size=1, seats=1))  # the room open at 10:00 seats one
     assert made == 1 and members(steps) == {("A", 0): ("P2", "P3", "P4"), ("A", 1): ("P1",)}
+
+
+def test_no_section_opens_for_patients_kept_apart():
+    # P1 and P2 may not share a section; either alone is below Min size 2.
+    r = roster(
+        slot_list=slots("Mon 9:00-10:00", "Mon 10:00-11:00"),
+        groups=[group("A", min_size=2)],
+        staff_list=[staff("S1"), staff("S2", available="Mon 10:00-11:00"), staff("S3")],
+        rooms=[room("R1"), room("R2"), room("R3")],
+        patient_list=[patient("P1", therapist="S2", keep_apart=("P2",)),
+                      patient("P2", therapist="S2")] + [patient(f"P{i}") for i in range(3, 7)])
+    steps, made = exchanged(r, {"A": [("S1", 0, "R1", ["P1", "P3", "P4"]),
+                                      ("S3", 0, "R3", ["P2", "P5", "P6"])]},
+                            open_for_therapists)
+    assert made == 0
+
+
+def test_no_section_opens_past_the_therapists_max_per_week():
+    # S2 already leads B at 11:00, their one meeting a week.
+    r = roster(
+        slot_list=slots("Mon 9:00-10:00", "Mon 10:00-11:00", "Mon 11:00-12:00"),
+        groups=[group("A", min_size=2), group("B", required=False)],
+        staff_list=[staff("S1"), staff("S2", available="Mon 10:00-12:00", max_per_week=1)],
+        rooms=[room("R1"), room("R2")],
+        patient_list=[patient("P1", therapist="S2"), patient("P2", therapist="S2")]
+        + [patient(f"P{i}") for i in range(3, 5)])
+    steps, made = exchanged(r, {"A": [("S1", 0, "R1", ["P1", "P2", "P3", "P4"])],
+                                "B": [("S2", 2, "R2", ["P3"])]}, open_for_therapists)
+    assert made == 0
+
+
+def test_no_section_opens_past_the_patients_max_per_day():
+    # At most one group a day: Tuesday at 10:00 would be P1's and P2's second after C.
+    r = roster(
+        slot_list=slots("Mon 9:00-10:00", "Tue 10:00-11:00", "Tue 11:00-12:00"),
+        programs=[program("Res", max_per_day=1)],
+        groups=[group("A", min_size=2), group("C", required=False, skill="dbt")],
+        staff_list=[staff("S1", ("cbt", "dbt")), staff("S2", available="Tue 10:00-11:00")],
+        rooms=[room("R1"), room("R2")],
+        patient_list=[patient("P1", therapist="S2"), patient("P2", therapist="S2")]
+        + [patient(f"P{i}") for i in range(3, 5)])
+    steps, made = exchanged(r, {"A": [("S1", 0, "R1", ["P1", "P2", "P3", "P4"])],
+                                "C": [("S1", 2, "R2", ["P1", "P2"])]}, open_for_therapists)
+    assert made == 0
