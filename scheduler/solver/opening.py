@@ -19,7 +19,7 @@ from itertools import islice
 from ..domain import THERAPY
 from .patterns import day_combinations, spread_units
 from .rebalance import only_if_better
-from .split import SectionDraft
+from .split import SectionDraft, therapy_pairs
 
 # A therapist free at many times has many patterns of meetings: of the first MOST_SEEN
 # (one meeting a day where the days allow), the MOST_PATTERNS best spread are tried.
@@ -61,9 +61,7 @@ class _Opener:
 
     def run(self, out_of_time) -> int:
         therapist = {p.id: p.primary_therapist for p in self.plan.patients}
-        groups = self.roster.group_by_name
-        seen = {(pid, d.facilitator) for ds in self.steps.week.values() for d in ds
-                if groups[d.group].kind == THERAPY for pid in d.members}
+        seen = set(therapy_pairs(self.roster, self.steps.week))
         missing = defaultdict(list)  # (therapist, part) -> their patients who miss them
         for (_group, pid), part in sorted(self.steps.part_of.items(), key=lambda kv: kv[1]):
             gp = self.plan.groups[part]

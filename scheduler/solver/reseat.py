@@ -26,7 +26,7 @@ from ortools.sat.python import cp_model
 
 from ..domain import THERAPY
 from .rebalance import only_if_better
-from .split import SectionDraft, seats
+from .split import SectionDraft, seats, therapy_pairs
 
 # Objective: a group the patient must attend outweighs every minute towards Min hours, a
 # minute outweighs all the points below, and keeping a section they are in outweighs
@@ -228,12 +228,6 @@ def has_seat(roster, p, g, d: SectionDraft, apart: dict[str, set[str]],
             and not apart[p.id] & set(d.members))
 
 
-def _is_full(roster, d: SectionDraft, over: bool = False) -> bool:
-    """Whether the section has no seat left (over: more members than seats)."""
-    room_for = seats(roster, d)
-    return len(d.members) > room_for if over else len(d.members) >= room_for
-
-
 def _with(d: SectionDraft, members: set[str]) -> SectionDraft:
     return replace(d, members=tuple(sorted(members)))
 
@@ -254,9 +248,7 @@ def reseat_for_therapists(steps, out_of_time) -> int:
     has room, changing their other sections if they must (every group they must attend and
     their minutes up to Min hours kept); how many now see their therapist."""
     reseater = Reseater(steps)
-    groups = steps.plan.roster.group_by_name
-    seen = {(pid, d.facilitator) for ds in steps.week.values() for d in ds
-            if groups[d.group].kind == THERAPY for pid in d.members}
+    seen = therapy_pairs(steps.plan.roster, steps.week)
     made = 0
     for p in steps.plan.patients:
         if out_of_time():
@@ -291,13 +283,13 @@ def _make_room(steps, out_of_time) -> int:
         free = set(plan.patient_slots[p.id])
         full = [(part, d) for part in reseater.parts_of[p.id] for d in steps.week.get(part, ())
                 if d.facilitator == own and groups[d.group].kind == THERAPY
-                and set(d.slots) <= free and _is_full(roster, d)]
+                and set(d.slots) <= free and len(d.members) >= seats(roster, d)]
         for part, d in full:
             before = {q: list(ds) for q, ds in steps.week.items()}
             if reseater.with_therapist(p.id, squeeze=d):
                 (now,) = [x for x in steps.week[part]
                           if (x.slots, x.facilitator) == (d.slots, d.facilitator)]
-                if not _is_full(roster, now, over=True) or any(
+                if len(now.members) <= seats(roster, now) or any(
                         m != p.id and therapist.get(m) != own and reseater.leave(m, now)
                         for m in now.members):
                     made += 1

@@ -12,6 +12,7 @@ between the ways to do that.
 from __future__ import annotations
 
 import math
+from collections import Counter
 import string
 from dataclasses import dataclass, field, replace
 
@@ -43,6 +44,13 @@ def seats(roster, d: SectionDraft) -> int:
     """How many members the section can hold: its group's Max size and its rooms' seats."""
     return min([roster.group_by_name[d.group].max_size]
                + [roster.room_by_name[r].capacity for r in d.rooms])
+
+
+def therapy_pairs(roster, week: dict[int, list[SectionDraft]]) -> Counter:
+    """(patient, facilitator) -> how many therapy sections of the week they share: a patient
+    sees their primary therapist in group when their pair counts at least one."""
+    return Counter((pid, d.facilitator) for ds in week.values() for d in ds
+                   if roster.group_by_name[d.group].kind == THERAPY for pid in d.members)
 
 
 def section_name(i: int) -> str:

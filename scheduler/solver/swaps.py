@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 
 from ..domain import THERAPY
-from .split import SectionDraft, seats
+from .split import SectionDraft, seats, therapy_pairs
 
 
 def therapist_swaps(steps, out_of_time) -> int:
@@ -84,10 +84,7 @@ class _Check:
     def sees(self, pid: str, sid: str, besides: SectionDraft | None = None) -> bool:
         """Whether pid is in a therapy section led by sid (other than besides)."""
         if self._seen is None:  # counted once per change of the week, not once per question
-            groups = self.roster.group_by_name
-            self._seen = Counter((m, d.facilitator) for ds in self.steps.week.values()
-                                 for d in ds if groups[d.group].kind == THERAPY
-                                 for m in d.members)
+            self._seen = therapy_pairs(self.roster, self.steps.week)
         there = besides is not None and besides.facilitator == sid and pid in besides.members \
             and self.roster.group_by_name[besides.group].kind == THERAPY
         return self._seen[(pid, sid)] > there

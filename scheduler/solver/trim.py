@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from ..domain import THERAPY
 from .rebalance import only_if_better
+from .split import therapy_pairs
 
 
 def drop_unneeded_electives(steps, out_of_time) -> int:
@@ -27,13 +28,11 @@ def _drop(steps, out_of_time) -> int:
     plan = steps.plan
     roster = plan.roster
     minutes: Counter = Counter()
-    sees: Counter = Counter()  # (patient, therapist) -> therapy sections together
     for ds in steps.week.values():
         for d in ds:
-            therapy = roster.group_by_name[d.group].kind == THERAPY
             for pid in d.members:
                 minutes[pid] += sum(steps.minutes_of[t] for t in d.slots)
-                sees[(pid, d.facilitator)] += therapy
+    sees = therapy_pairs(roster, steps.week)
     need = {p.id: roster.program_by_name[p.program].min_minutes for p in plan.patients}
     therapist = {p.id: p.primary_therapist for p in plan.patients}
     dropped = 0
