@@ -32,7 +32,7 @@ from .reseat import make_room_for_therapists, reseat_for_therapists
 from .trim import drop_unneeded_electives
 from .rival import Rival, rival_possible
 from .split import SectionDraft, bucket_values, meetings_from, split_bucket
-from .stepwise import STEP_GAP, Stepwise
+from .stepwise import POLISH_MIN_GAIN, STEP_GAP, Stepwise
 from .swaps import therapist_swaps
 from .variables import Variables, hint_is_complete
 
@@ -262,15 +262,56 @@ EXCHANGES = (("electives_dropped", drop_unneeded_electives),
              ("handed_over", rebalance_facilitators))
 
 
-def _exchanges(steps, out_of_time, stats, better) -> None:
-    """Run every exchange pass once, counting into stats; tell better() the new score."""
-    made = 0
-    for name, run in EXCHANGES:
-        n = run(steps, out_of_time)
-        stats[name] = stats.get(name, 0) + n
-        made += n
-    if made:
-        better(measure(steps.plan.roster, steps.schedule()).objective)
+def _exchanges(steps, out_of_time, stats, better) -> float:
+    """Every exchange pass, round after round while a round gains POLISH_MIN_GAIN points
+    (what one pass frees, another uses); counts into stats, tells better() each new score
+    and returns the last."""
+    score = measure(steps.plan.roster, steps.schedule()).objective
+    while not out_of_time():
+        made = 0
+        for name, run in EXCHANGES:
+            n = run(steps, out_of_time)
+            stats[name] = stats.get(name, 0) + n
+            made += n
+        if not made:
+            break
+        last, score = score, measure(steps.plan.roster, steps.schedule()).objective
+        better(score)
+        if score > last - POLISH_MIN_GAIN:
+            break
+    return score
+
+
+def _improve(steps, late, stats, better, tick, exchanges: bool) -> None:
+    """Improve a complete week: the exchange passes first (they take seconds and gain the
+    most, docs/rules.md), then polish and the exchanges again, for what polish changed,
+    while such a round gains POLISH_MIN_GAIN points. A polish step can leave the report's
+    measure worse: the best week seen is the one kept.
+
+    exchanges: False with last week, where continuity outranks what they are for."""
+    def scored() -> float:
+        return measure(steps.plan.roster, steps.schedule()).objective
+
+    def copy() -> dict:  # the passes replace drafts inside a part's list
+        return {part: list(ds) for part, ds in steps.week.items()}
+
+    if exchanges:
+        tick("moving patients between sections")
+        _exchanges(steps, late, stats, better)
+    best, kept = scored(), copy()
+    try:
+        while not late() and not steps.interrupted:
+            tick("improving the week group by group")
+            steps.polish()
+            score = _exchanges(steps, late, stats, better) if exchanges else scored()
+            if score >= best:
+                break
+            gained, best, kept = best - score, score, copy()
+            if gained < POLISH_MIN_GAIN:
+                break
+    finally:  # also on Ctrl-C
+        if scored() > best:
+            steps.week = kept
 
 
 def _pattern_week(plan, options, progress, clock, share, stats, polish: bool = True):
@@ -359,15 +400,7 @@ def _stepwise_week(plan, options, progress, clock, budget_end, stats, polish,
                 def late() -> bool:
                     return time.perf_counter() >= clock.deadline - 0.5
 
-                # With last week, continuity outranks what the exchanges are for.
-                exchanges = not steps.last
-                if exchanges:  # first: they take seconds and gain the most (docs/rules.md)
-                    tick("moving patients between sections")
-                    _exchanges(steps, late, stats, better)
-                tick("improving the week group by group")
-                steps.polish()
-                if exchanges:  # again, for what polish changed
-                    _exchanges(steps, late, stats, better)
+                _improve(steps, late, stats, better, tick, exchanges=not steps.last)
     except KeyboardInterrupt:
         steps.interrupted = True
     finally:
@@ -802,3 +835,4 @@ def extract_schedule(built: BuiltModel, solver: cp_model.CpSolver, status: str) 
         best_bound=solver.best_objective_bound / SCALE,
         warnings=list(roster.warnings),
     )
+
