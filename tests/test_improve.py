@@ -171,3 +171,11 @@ def test_polish_goes_on_while_its_steps_gain(many_parts, monkeypatch):
                           work=4.0)
     # every step of the first pass gained; the second pass gains nothing
     assert len(decided) == parts + PATIENT_STEPS
+
+
+def test_without_exchanges_polish_runs_once(scripted):
+    # with last week there are no exchanges: polish already repeats its own passes
+    calls = scripted([])
+    steps = Week(100, polish_to=[95, 90])
+    solve_module._improve(steps, never, {}, lambda _s: None, lambda _m: None, exchanges=False)
+    assert calls == [] and steps.polished == 1 and steps.week == {0: ["week 95"]}

@@ -307,8 +307,8 @@ def _improve(steps, late, stats, better, tick, exchanges: bool) -> None:
             if score >= best:
                 break
             gained, best, kept = best - score, score, copy()
-            if gained < POLISH_MIN_GAIN:
-                break
+            if gained < POLISH_MIN_GAIN or not exchanges:
+                break  # (polish alone already repeats its passes while they gain)
     finally:  # also on Ctrl-C
         if scored() > best:
             steps.week = kept
