@@ -262,11 +262,16 @@ EXCHANGES = (("electives_dropped", drop_unneeded_electives),
              ("handed_over", rebalance_facilitators))
 
 
+def _score(steps) -> float:
+    """The week's penalty as the report measures it."""
+    return measure(steps.plan.roster, steps.schedule()).objective
+
+
 def _exchanges(steps, out_of_time, stats, better) -> float:
     """Every exchange pass, round after round while a round gains POLISH_MIN_GAIN points
     (what one pass frees, another uses); counts into stats, tells better() each new score
     and returns the last."""
-    score = measure(steps.plan.roster, steps.schedule()).objective
+    score = _score(steps)
     while not out_of_time():
         made = 0
         for name, run in EXCHANGES:
@@ -275,7 +280,7 @@ def _exchanges(steps, out_of_time, stats, better) -> float:
             made += n
         if not made:
             break
-        last, score = score, measure(steps.plan.roster, steps.schedule()).objective
+        last, score = score, _score(steps)
         better(score)
         if score > last - POLISH_MIN_GAIN:
             break
@@ -289,28 +294,27 @@ def _improve(steps, late, stats, better, tick, exchanges: bool) -> None:
     measure worse: the best week seen is the one kept.
 
     exchanges: False with last week, where continuity outranks what they are for."""
-    def scored() -> float:
-        return measure(steps.plan.roster, steps.schedule()).objective
-
     def copy() -> dict:  # the passes replace drafts inside a part's list
         return {part: list(ds) for part, ds in steps.week.items()}
 
     if exchanges:
         tick("moving patients between sections")
-        _exchanges(steps, late, stats, better)
-    best, kept = scored(), copy()
+        best = _exchanges(steps, late, stats, better)
+    else:
+        best = _score(steps)
+    kept = copy()
     try:
         while not late() and not steps.interrupted:
             tick("improving the week group by group")
             steps.polish()
-            score = _exchanges(steps, late, stats, better) if exchanges else scored()
+            score = _exchanges(steps, late, stats, better) if exchanges else _score(steps)
             if score >= best:
                 break
             gained, best, kept = best - score, score, copy()
             if gained < POLISH_MIN_GAIN or not exchanges:
                 break  # (polish alone already repeats its passes while they gain)
     finally:  # also on Ctrl-C
-        if scored() > best:
+        if _score(steps) > best:
             steps.week = kept
 
 
@@ -835,4 +839,3 @@ def extract_schedule(built: BuiltModel, solver: cp_model.CpSolver, status: str) 
         best_bound=solver.best_objective_bound / SCALE,
         warnings=list(roster.warnings),
     )
-
