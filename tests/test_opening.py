@@ -92,3 +92,39 @@ def test_no_section_opens_past_the_patients_max_per_day():
     steps, made = exchanged(r, {"A": [("S1", 0, "R1", ["P1", "P2", "P3", "P4"])],
                                 "C": [("S1", 2, "R2", ["P1", "P2"])]}, open_for_therapists)
     assert made == 0
+
+
+def busy_therapist_roster(p3_away_at_11=False):
+    """S2, the therapist of P1 and P2, is free only at 10:00, where they lead B for P3 and
+    P4, who could as well join S1's B at 11:00 (unless P3 is away then)."""
+    return roster(
+        slot_list=slots("Mon 9:00-10:00", "Mon 10:00-11:00", "Mon 11:00-12:00"),
+        groups=[group("A", min_size=2), group("B")],
+        staff_list=[staff("S1"), staff("S2", available="Mon 10:00-11:00")],
+        rooms=[room("R1"), room("R2")],
+        patient_list=[patient("P1", therapist="S2"), patient("P2", therapist="S2"),
+                      patient("P3", unavailable="Mon 11:00-12:00" if p3_away_at_11 else ""),
+                      patient("P4")],
+        weights={"compact_days": 0})  # P3's and P4's hour off at 10:00 is beside the point
+
+
+def busy_week(r):
+    return exchanged(r, {"A": [("S1", 0, "R1", ["P1", "P2", "P3", "P4"])],
+                         "B": [("S2", 1, "R2", ["P3", "P4"]), ("S1", 2, "R1", ["P1", "P2"])]},
+                     open_for_therapists)
+
+
+def test_a_busy_therapist_gives_up_a_section_of_others_to_open_one_for_their_patients():
+    steps, made = busy_week(busy_therapist_roster())
+    assert made == 1
+    assert members(steps) == {("A", 0): ("P3", "P4"), ("A", 1): ("P1", "P2"),
+                              ("B", 2): ("P1", "P2", "P3", "P4")}
+    assert [d.facilitator for ds in steps.week.values() for d in ds if d.slots == (1,)] \
+        == ["S2"]
+
+
+def test_a_therapist_keeps_a_section_whose_members_have_nowhere_else_to_go():
+    steps, made = busy_week(busy_therapist_roster(p3_away_at_11=True))
+    assert made == 0
+    assert members(steps) == {("A", 0): ("P1", "P2", "P3", "P4"), ("B", 1): ("P3", "P4"),
+                              ("B", 2): ("P1", "P2")}

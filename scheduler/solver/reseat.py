@@ -51,8 +51,10 @@ class _WeekModel:
 class Reseater:
     """Re-seats patients of a stepwise week (steps.week is changed in place)."""
 
-    def __init__(self, steps):
+    def __init__(self, steps, closing: SectionDraft | None = None):
+        """closing: a section its members leave one by one below its Min size (it closes)."""
         self.steps = steps
+        self.closing = None if closing is None else _key(closing)
         plan = steps.plan
         self.roster = plan.roster
         self.apart = self.roster.kept_apart_from()
@@ -197,6 +199,8 @@ class Reseater:
 
     def _can_leave(self, pid: str, part: int, d: SectionDraft) -> bool:
         """Whether the section they are in stays valid without them."""
+        if _key(d) == self.closing:
+            return True
         plan = self.steps.plan
         g = plan.groups[part].group
         rest = set(d.members) - {pid}
@@ -226,6 +230,11 @@ def has_seat(roster, p, g, d: SectionDraft, apart: dict[str, set[str]],
     return ((full_ok or len(d.members) < seats(roster, d))
             and all(p.needs - g.room_needs <= r.features for r in rooms)
             and not apart[p.id] & set(d.members))
+
+
+def _key(d: SectionDraft) -> tuple:
+    # A facilitator leads one section at a time, so this names a section as members change.
+    return d.group, d.slots, d.facilitator
 
 
 def _with(d: SectionDraft, members: set[str]) -> SectionDraft:
@@ -296,3 +305,18 @@ def _make_room(steps, out_of_time) -> int:
                     break
             steps.week = before
     return made
+
+
+def close_section(steps, part: int, section: SectionDraft) -> bool:
+    """Move every member of the section to another section of its group part (their other
+    sections may change too, as in Reseater.leave) and drop it; False, with the week as it
+    was, when one of them cannot move."""
+    before = {q: list(ds) for q, ds in steps.week.items()}
+    reseater = Reseater(steps, closing=section)
+    for pid in section.members:
+        (now,) = [d for d in steps.week[part] if _key(d) == _key(section)]
+        if not reseater.leave(pid, now):
+            steps.week = before
+            return False
+    steps.week[part] = [d for d in steps.week[part] if _key(d) != _key(section)]
+    return True
