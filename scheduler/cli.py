@@ -461,20 +461,6 @@ def _check_target_file(path: Path, keep: tuple = ()) -> None:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder, so a reader never sees half a file."""
-    import os
-    import tempfile
+    from .files import write_atomically
 
-    from .errors import OutputError
-
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".scheduler-", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a printout is for sharing
-        os.replace(tmp, path)
-    except OSError as exc:
-        if tmp:
-            Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"Could not write {path}: {exc.strerror or exc}.") from exc
+    write_atomically(path, text.encode("utf-8"))

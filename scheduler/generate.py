@@ -71,12 +71,12 @@ import math
 import os
 import random
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .domain import DAY_NAMES, hhmm
+from .files import write_atomically
 from .machine import time_limit_for
 from .parsing import parse_time, parse_time_expr
 
@@ -1506,20 +1506,7 @@ def generate(patients: int, staff: int, rooms: int, days: int = 5, seed: int = 0
 
 def write_generated(generated: Generated, path: str | os.PathLike) -> Path:
     """Write the workbook atomically; the same Generated always gives the same bytes."""
-    path = Path(path)
-    data = _workbook_bytes(generated)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return path
+    return write_atomically(path, _workbook_bytes(generated))
 
 
 _WIDTHS = {"Setting": 18, "Value": 30, "Group": 26, "Skill": 20, "Programs": 24, "Room needs": 14,

@@ -6,8 +6,7 @@ what the reader expects; the words here explain each column to an administrator.
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -17,7 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .domain import DAY_NAMES, KINDS
-from .errors import OutputError
+from .files import write_atomically
 from .reader import PAPER_SIZES, SHEET_BY_NAME
 from .rules import SOFT_RULES
 
@@ -381,20 +380,6 @@ def _write_lines(sheet, lines) -> None:
 
 
 def _save_atomically(book: Workbook, path: Path) -> None:
-    folder = path.parent
-    if not folder.is_dir():
-        raise OutputError(f"Cannot write '{path}': the folder '{folder}' does not exist.")
-    fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.stem}.", suffix=".xlsx")
-    os.close(fd)
-    try:
-        book.save(temporary)
-        os.replace(temporary, path)
-    except PermissionError:
-        raise OutputError(
-            f"Cannot write '{path}': permission denied (is the file open in Excel?)."
-        ) from None
-    except OSError as error:
-        raise OutputError(f"Cannot write '{path}': {error.strerror or error}.") from None
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    write_atomically(path, buffer.getvalue())

@@ -2,6 +2,8 @@
 
 import hashlib
 import json
+import os
+import stat
 import subprocess
 import sys
 
@@ -163,3 +165,24 @@ def test_ctrl_c_stops_the_search_and_writes_the_best_week_so_far(tmp_path):
     assert data["stats"]["interrupted"] or data["status"] == "optimal"
     if data["stats"]["interrupted"]:
         assert "Stopped early" in stderr and data["status"] == "feasible"
+
+
+def test_generate_into_a_missing_folder_is_a_clear_error(tmp_path):
+    result = CliRunner().invoke(main, ["generate", str(tmp_path / "nowhere" / "roster.xlsx")])
+    assert result.exit_code == 2
+    assert "the folder" in result.output and "does not exist" in result.output
+    assert "Internal error" not in result.output
+
+
+def test_generated_and_template_workbooks_are_readable_by_others(tmp_path):
+    # mkstemp's files are private; a roster workbook is made to be shared with colleagues.
+    old = os.umask(0o022)
+    try:
+        assert CliRunner().invoke(main, ["generate", str(tmp_path / "g.xlsx"),
+                                         "--patients", "20"]).exit_code == 0
+        assert CliRunner().invoke(main, ["init", str(tmp_path / "t.xlsx")]).exit_code == 0
+    finally:
+        os.umask(old)
+    for name in ("g.xlsx", "t.xlsx"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.xlsx", "t.xlsx"]
