@@ -38,6 +38,9 @@ class Week:
         self.score = score
         self.week = {0: [f"week {score}"]}
 
+    def respread(self) -> bool:
+        return False
+
     def polish(self) -> None:
         self.polished += 1
         if self.polish_to:

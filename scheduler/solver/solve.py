@@ -306,6 +306,7 @@ def _improve(steps, late, stats, better, tick, exchanges: bool) -> None:
     try:
         while not late() and not steps.interrupted:
             tick("improving the week group by group")
+            steps.respread()
             steps.polish()
             score = _exchanges(steps, late, stats, better) if exchanges else _score(steps)
             if score >= best:

@@ -1,0 +1,60 @@
+"""Sections meeting twice on one day re-decided with a few of their part's others
+(Stepwise.respread): group A meets twice a week; S1 leads it, in R1."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from checker import check
+from test_stepwise import part_of, search
+from tiny import group, patient, room, roster, slots, staff
+
+from scheduler.output import schedule_json
+from scheduler.solver.plan import make_plan
+from scheduler.solver.split import SectionDraft
+from scheduler.solver.stepwise import Stepwise
+
+MON_9, MON_10, TUE_9 = 0, 1, 2
+
+
+def stacked_week(p2_away_tuesday=False, last=False):
+    """A's one section meets Mon 9:00 and Mon 10:00; Tue 9:00 is free for everyone unless
+    P2 is away then."""
+    r = roster(
+        slot_list=slots("Mon 9:00-10:00", "Mon 10:00-11:00", "Tue 9:00-10:00"),
+        groups=[group("A", sessions=2)],
+        staff_list=[staff("S1")],
+        rooms=[room("R1")],
+        patient_list=[patient("P1"),
+                      patient("P2", unavailable="Tue 9:00-10:00" if p2_away_tuesday else "")])
+    plan = make_plan(r, extra_sections=2)
+    steps = Stepwise(plan, search, time.perf_counter() + 30)
+    steps.week = {part_of(plan, "A"): [SectionDraft("A", (MON_9, MON_10), ("R1", "R1"), "S1",
+                                                    ("P1", "P2"), "A" if last else None)]}
+    if last:
+        steps.last = {("A", "A"): steps.week[part_of(plan, "A")][0]}
+    return r, steps
+
+
+def slots_of(steps) -> list[tuple[int, ...]]:
+    return [d.slots for ds in steps.week.values() for d in ds]
+
+
+def test_a_section_meeting_twice_on_a_day_moves_a_meeting_to_another_day():
+    r, steps = stacked_week()
+    assert steps.respread() is True
+    assert [{r.slots[t].day for t in s} for s in slots_of(steps)] == [{0, 1}]
+    assert check(r, json.loads(schedule_json(r, steps.schedule()))) == []
+
+
+def test_a_section_stays_when_its_members_are_only_all_free_on_that_day():
+    r, steps = stacked_week(p2_away_tuesday=True)
+    assert steps.respread() is False
+    assert slots_of(steps) == [(MON_9, MON_10)]
+
+
+def test_with_last_week_its_sections_keep_their_times():
+    _r, steps = stacked_week(last=True)
+    assert steps.respread() is False
+    assert slots_of(steps) == [(MON_9, MON_10)]
