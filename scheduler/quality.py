@@ -220,9 +220,21 @@ def _why_not_own_therapist(week: _Week, patient) -> str | None:
     qualified = [g for g in open_groups if g.skill in therapist.skills]
     if not qualified:
         return f"{therapist.display} has none of the skills of the therapy groups open to this patient"
-    if not week.free[patient.id] & week.staff_free[therapist.id]:
+    common = week.free[patient.id] & week.staff_free[therapist.id]
+    if not common:
         return f"{therapist.display} is never available when this patient can attend"
+    days = sorted({roster.slots[t].day for t in common})
+    if all(g.sessions > len(days) for g in qualified):
+        # Spread outweighs one patient's therapist (docs/quality/spread.md).
+        return (f"{therapist.display} is available when this patient can attend only on "
+                f"{', '.join(DAY_NAMES[d] for d in days)}, and the groups open to this "
+                f"patient that they can lead meet {_times(min(g.sessions for g in qualified))}"
+                " a week: a section would meet twice on one day")
     return None
+
+
+def _times(n: int) -> str:
+    return {1: "once", 2: "twice"}.get(n, f"{n} times")
 
 
 # Own therapist misses another week might meet, by what stands in the way (Miss.cause).

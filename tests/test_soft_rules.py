@@ -66,6 +66,26 @@ def test_own_therapist_missed_when_the_therapist_is_away():
     assert "never available" in miss["unavoidable"]
 
 
+def test_own_therapist_missed_when_seeing_them_would_put_two_meetings_on_one_day():
+    # S2 comes only on Monday, and G meets twice a week: S1 leads it on Monday and Tuesday.
+    def twice_a_week(s2_available):
+        return roster(slots("Mon 9:00-10:00", "Mon 10:00-11:00", "Tue 9:00-10:00"),
+                      groups=[group(skill="cbt", sessions=2)],
+                      staff_list=[staff("S1", ("cbt",)),
+                                  staff("S2", ("cbt",), available=s2_available)],
+                      patient_list=[patient("P1", therapist="S2")], weights={"fair_load": 0})
+
+    good = solved(twice_a_week("Mon, Tue"))
+    bad = solved(twice_a_week("Mon"))
+    assert {m["facilitator"] for m in meetings_of(good, "G")} == {"S2"}
+    assert {m["facilitator"] for m in meetings_of(bad, "G")} == {"S1"}
+    assert_penalised(good, bad, "own_therapist", 1)
+    miss = next(r for r in bad["quality"]["rules"] if r["rule"] == "own_therapist")["misses"][0]
+    assert "only on Mon" in miss["unavoidable"] and "twice on one day" in miss["unavoidable"]
+    # With both days the miss would have been one to improve, not a forced one.
+    assert units(good, "own_therapist") == 0
+
+
 def test_own_therapist_outweighs_fair_load():
     # S2 already leads Other; fair load alone would give G to S1.
     r = roster(slots("Mon 9:00-10:00", "Tue 9:00-10:00"),
