@@ -4,10 +4,14 @@ Mon 9:00 with S1 in R1; S2, the therapist of P1 and P2, leads nothing of it and 
 
 from __future__ import annotations
 
-from test_reseat import exchanged, members
+from dataclasses import replace
+
+from test_reseat import exchanged, members, week_of
+from test_stepwise import part_of
 from tiny import group, patient, program, room, roster, slots, staff
 
 from scheduler.solver.opening import open_for_therapists
+from scheduler.solver.pinned import PinnedSection
 
 
 def own_roster(n=4, min_size=2, p2_away=False, seats=10):
@@ -128,3 +132,14 @@ def test_a_therapist_keeps_a_section_whose_members_have_nowhere_else_to_go():
     assert made == 0
     assert members(steps) == {("A", 0): ("P1", "P2", "P3", "P4"), ("B", 1): ("P3", "P4"),
                               ("B", 2): ("P1", "P2")}
+
+
+def test_a_section_pinned_on_the_fixed_sheet_is_not_given_up():
+    r = busy_therapist_roster()
+    steps = week_of(r, {"A": [("S1", 0, "R1", ["P1", "P2", "P3", "P4"])],
+                        "B": [("S2", 1, "R2", ["P3", "P4"]), ("S1", 2, "R1", ["P1", "P2"])]})
+    b = part_of(steps.plan, "B")
+    steps.week[b][0] = replace(steps.week[b][0], name="A")
+    steps.pins = [PinnedSection("B", "A", b, "S2", "R2", (frozenset({1}),))]
+    assert open_for_therapists(steps, lambda: False) == 0
+    assert members(steps)[("B", 1)] == ("P3", "P4")

@@ -87,7 +87,7 @@ class _Opener:
             pids = [pid for pid in pids if (pid, sid) not in seen]  # an earlier one seated them
             if self._open(sid, part, pids) or self._give_up_then_open(sid, part, pids):
                 opened += 1
-                seen |= {(pid, sid) for pid in self.steps.week[part][-1].members}
+                seen = set(therapy_pairs(self.roster, self.steps.week))
         return opened
 
     def _open(self, sid: str, part: int, pids: list[str]) -> bool:
@@ -133,14 +133,16 @@ class _Opener:
         return True
 
     def _give_up_then_open(self, sid: str, part: int, pids: list[str]) -> bool:
-        """Open after sid gives up a section that none of their own patients are in, its
-        members moving to other sections of its group (reseat.close_section), when that frees
-        the time; the week stays as it was when no section of theirs does."""
+        """Open after sid gives up a section that none of their own patients are in and the
+        Fixed sheet does not pin, its members moving to other sections of its group
+        (reseat.close_section), when that frees the time; the week stays as it was when no
+        section of theirs does."""
         if len(pids) < self.plan.groups[part].group.min_size:
             return False
+        pinned = {(pin.group, pin.letter) for pin in self.steps.pins}
         therapist = {p.id: p.primary_therapist for p in self.plan.patients}
         theirs = sorted(((q, d) for q, ds in self.steps.week.items() for d in ds
-                         if d.facilitator == sid
+                         if d.facilitator == sid and (d.group, d.name) not in pinned
                          and not any(therapist.get(m) == sid for m in d.members)),
                         key=lambda qd: (len(qd[1].members), qd[0], qd[1].slots))
         for q, d in theirs:
