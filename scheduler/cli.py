@@ -317,8 +317,10 @@ def generate(file: Path, patients: int, staff, rooms, days: str, seed: int, forc
     The roster is schedulable by construction: a valid week is planted first and
     the roster derived from it.
     """
+    from .files import check_target
     from .generate import generate as make, write_generated
 
+    check_target(file)  # before generating, which takes a while for a large center
     if file.exists() and not force:
         click.echo(f"Error: {file} already exists; use --force to replace it.", err=True)
         sys.exit(EXIT_BAD_INPUT)

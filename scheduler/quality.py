@@ -193,19 +193,19 @@ def own_therapist(week: _Week) -> RuleResult:
         if week.groups[sec.group].kind == THERAPY:
             for pid in sec.patients:
                 led_by[pid].add(sec.facilitator)
-    misses, possible = [], 0
-    for p in week.roster.patients:
-        if not p.primary_therapist:
-            continue
-        possible += 1
-        if p.primary_therapist not in led_by[p.id]:
-            why = _why_not_own_therapist(week, p)
-            cause, detail = (None, None) if why else _own_therapist_detail(week, p)
-            misses.append(Miss(
-                "patient", p.id,
-                f"{week.patient_text(p.id)} is in no therapy group led by "
-                f"{week.staff_text(p.primary_therapist)}",
-                why, detail, cause))
+    missing = [p for p in week.roster.patients
+               if p.primary_therapist and p.primary_therapist not in led_by[p.id]]
+    why = {p.id: _why_not_own_therapist(week, p) for p in missing}
+    _only_twice_a_day(week, [p for p in missing if why[p.id] is None], why)
+    misses = []
+    for p in missing:
+        cause, detail = (None, None) if why[p.id] else _own_therapist_detail(week, p)
+        misses.append(Miss(
+            "patient", p.id,
+            f"{week.patient_text(p.id)} is in no therapy group led by "
+            f"{week.staff_text(p.primary_therapist)}",
+            why[p.id], detail, cause))
+    possible = sum(1 for p in week.roster.patients if p.primary_therapist)
     return _result("own_therapist", len(misses), possible - len(misses), possible,
                    f"{possible - len(misses)} of {possible} patients see their primary therapist "
                    "in a therapy group", misses)
@@ -216,25 +216,58 @@ def _why_not_own_therapist(week: _Week, patient) -> str | None:
     therapist = roster.staff_by_id.get(patient.primary_therapist)
     if therapist is None:
         return None
-    open_groups = [g for g in roster.groups if g.kind == THERAPY and roster.eligible(patient, g)]
-    qualified = [g for g in open_groups if g.skill in therapist.skills]
+    qualified = _qualified_groups(week, patient, therapist)
     if not qualified:
         return f"{therapist.display} has none of the skills of the therapy groups open to this patient"
-    common = week.free[patient.id] & week.staff_free[therapist.id]
-    if not common:
+    if not week.free[patient.id] & week.staff_free[therapist.id]:
         return f"{therapist.display} is never available when this patient can attend"
-    days = sorted({roster.slots[t].day for t in common})
-    if all(g.sessions > len(days) for g in qualified):
-        # Spread outweighs one patient's therapist (docs/quality/spread.md).
-        return (f"{therapist.display} is available when this patient can attend only on "
-                f"{', '.join(DAY_NAMES[d] for d in days)}, and the groups open to this "
-                f"patient that they can lead meet {_times(min(g.sessions for g in qualified))}"
-                " a week: a section would meet twice on one day")
     return None
 
 
+def _qualified_groups(week: _Week, patient, therapist) -> list:
+    """The therapy groups open to the patient that the therapist has the skill for."""
+    roster = week.roster
+    return [g for g in roster.groups if g.kind == THERAPY and roster.eligible(patient, g)
+            and g.skill in therapist.skills]
+
+
+def _only_twice_a_day(week: _Week, patients, why: dict[str, str | None]) -> None:
+    """Give why[...] a reason for the patients who could see their therapist only in a new
+    section meeting twice on one day: the two are free together on fewer days than every
+    group the therapist can lead for them meets, no section of theirs fits those times, and a
+    second meeting on a day costs more (by the weights) than all of them seeing the therapist."""
+    roster = week.roster
+    found: dict[str, list[tuple[str, list[int], int]]] = defaultdict(list)
+    for p in patients:
+        therapist = roster.staff_by_id.get(p.primary_therapist)
+        if therapist is None:
+            continue
+        common = week.free[p.id] & week.staff_free[therapist.id]
+        days = sorted({roster.slots[t].day for t in common})
+        qualified = _qualified_groups(week, p, therapist)
+        names = {g.name for g in qualified}
+        fits = any(sec.facilitator == therapist.id and sec.group in names
+                   and all(week.slot_at.get((m.day, m.start)) is not None
+                           and week.slot_at[m.day, m.start].index in common
+                           for m in sec.meetings)
+                   for sec in week.sections)
+        if qualified and not fits and all(g.sessions > len(days) for g in qualified):
+            found[therapist.id].append((p.id, days, min(g.sessions for g in qualified)))
+    same_day = weight_of(roster.weights, "spread") * SAME_DAY_UNITS
+    own = weight_of(roster.weights, "own_therapist")
+    for sid, those in found.items():
+        if own * len(those) >= same_day:
+            continue  # by the weights, a section meeting twice on a day would have been better
+        name = roster.staff_by_id[sid].display
+        for pid, days, sessions in those:
+            why[pid] = (f"{name} and this patient are both free only on "
+                        f"{', '.join(DAY_NAMES[d] for d in days)}, and the groups {name} can "
+                        f"lead for them meet at least {_times(sessions)} a week: seeing "
+                        f"{name} would take a section meeting twice on one day")
+
+
 def _times(n: int) -> str:
-    return {1: "once", 2: "twice"}.get(n, f"{n} times")
+    return {2: "twice"}.get(n, f"{n} times")
 
 
 # Own therapist misses another week might meet, by what stands in the way (Miss.cause).

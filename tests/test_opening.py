@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from test_reseat import exchanged, members, week_of
 from test_stepwise import part_of
 from tiny import group, patient, program, room, roster, slots, staff
@@ -98,15 +99,17 @@ def test_no_section_opens_past_the_patients_max_per_day():
     assert made == 0
 
 
-def busy_therapist_roster(p3_away_at_11=False):
+def busy_therapist_roster(p3_away_at_11=False, p1_away_at_10=False, b_min_size=1):
     """S2, the therapist of P1 and P2, is free only at 10:00, where they lead B for P3 and
     P4, who could as well join S1's B at 11:00 (unless P3 is away then)."""
     return roster(
         slot_list=slots("Mon 9:00-10:00", "Mon 10:00-11:00", "Mon 11:00-12:00"),
-        groups=[group("A", min_size=2), group("B")],
+        groups=[group("A", min_size=2), group("B", min_size=b_min_size)],
         staff_list=[staff("S1"), staff("S2", available="Mon 10:00-11:00")],
         rooms=[room("R1"), room("R2")],
-        patient_list=[patient("P1", therapist="S2"), patient("P2", therapist="S2"),
+        patient_list=[patient("P1", therapist="S2",
+                              unavailable="Mon 10:00-11:00" if p1_away_at_10 else ""),
+                      patient("P2", therapist="S2"),
                       patient("P3", unavailable="Mon 11:00-12:00" if p3_away_at_11 else ""),
                       patient("P4")],
         weights={"compact_days": 0})  # P3's and P4's hour off at 10:00 is beside the point
@@ -143,3 +146,30 @@ def test_a_section_pinned_on_the_fixed_sheet_is_not_given_up():
     steps.pins = [PinnedSection("B", "A", b, "S2", "R2", (frozenset({1}),))]
     assert open_for_therapists(steps, lambda: False) == 0
     assert members(steps)[("B", 1)] == ("P3", "P4")
+
+
+def test_a_section_given_up_in_vain_is_back_as_it_was():
+    # B closes (P3 and P4 could move to 11:00), but with P1 away at 10:00 only P2 could
+    # come, fewer than A's or B's Min size.
+    steps, made = busy_week(busy_therapist_roster(p1_away_at_10=True, b_min_size=2))
+    assert made == 0
+    assert members(steps) == {("A", 0): ("P1", "P2", "P3", "P4"), ("B", 1): ("P3", "P4"),
+                              ("B", 2): ("P1", "P2")}
+
+
+def test_a_pass_cut_short_by_ctrl_c_leaves_the_week_as_it_was():
+    from scheduler.solver.rebalance import only_if_better
+
+    r = busy_therapist_roster()
+    steps = week_of(r, {"A": [("S1", 0, "R1", ["P1", "P2", "P3", "P4"])],
+                        "B": [("S2", 1, "R2", ["P3", "P4"]), ("S1", 2, "R1", ["P1", "P2"])]})
+    before = members(steps)
+
+    def half_done():
+        b = part_of(steps.plan, "B")
+        steps.week[b] = steps.week[b][1:]  # one section gone, its members not yet moved
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        only_if_better(steps, half_done)
+    assert members(steps) == before

@@ -353,6 +353,53 @@ def test_a_patient_with_their_therapist_has_no_miss_and_no_detail():
     assert measure(r, s).rule("own_therapist").misses == []
 
 
+def one_day_week(s2_leads_g=False, n=1, weights=None):
+    """G meets twice a week; S2, the therapist of P1 (and of P2.. with n), is free only on
+    Monday. S1 leads G on Mon and Tue for them, or with s2_leads_g S2 leads a second section
+    on Mon 9 and Mon 10 with a seat to spare."""
+    from scheduler.solution import Meeting, Schedule
+
+    r = roster(slots("Mon 9:00-10:00", "Mon 10:00-11:00", "Tue 9:00-10:00"),
+               groups=[group("G", sessions=2)],
+               staff_list=[staff("S1"), staff("S2", available="Mon")],
+               rooms=[room("R1"), room("R2")],
+               patient_list=[patient(f"P{i}", therapist="S2") for i in range(1, n + 1)]
+               + [patient("P9")], weights=weights)
+    mine = tuple(f"P{i}" for i in range(1, n + 1))
+    meetings = [Meeting("G", "A", 0, 540, 600, "R1", "S1", mine),
+                Meeting("G", "A", 1, 540, 600, "R1", "S1", mine)]
+    if s2_leads_g:
+        meetings += [Meeting("G", "B", 0, 540, 600, "R2", "S2", ("P9",)),
+                     Meeting("G", "B", 0, 600, 660, "R2", "S2", ("P9",))]
+    return r, Schedule(status="feasible", week_of=WEEK_OF, center="Tiny", meetings=meetings)
+
+
+def test_a_therapist_free_on_one_day_for_a_twice_weekly_group_is_an_unavoidable_miss():
+    from scheduler.quality import measure
+
+    (miss,) = measure(*one_day_week()).rule("own_therapist").misses
+    assert miss.unavoidable == ("Staff S2 and this patient are both free only on Mon, and the "
+                                "groups Staff S2 can lead for them meet at least twice a week: "
+                                "seeing Staff S2 would take a section meeting twice on one day")
+
+
+def test_a_section_of_the_therapist_that_fits_the_one_day_makes_the_miss_improvable():
+    from scheduler.quality import measure
+
+    (miss,) = measure(*one_day_week(s2_leads_g=True)).rule("own_therapist").misses
+    assert miss.unavoidable is None
+    assert miss.detail == "Has a seat at times this patient is free: G B."
+
+
+@pytest.mark.parametrize("n, weights", [(8, None), (1, {"own_therapist": 200})])
+def test_a_one_day_miss_is_improvable_when_the_weights_favour_meeting_twice(n, weights):
+    # 8 patients x 20 outweigh one second meeting on a day (150); so does a weight of 200.
+    from scheduler.quality import measure
+
+    misses = measure(*one_day_week(n=n, weights=weights)).rule("own_therapist").misses
+    assert len(misses) == n and all(m.unavoidable is None for m in misses)
+
+
 # --- fair load: why the idle colleague took none of the busy one's sections ----------------
 
 def fair_load_week(s2=None, skill="cbt", therapist=None, s2_leads_c=False):

@@ -35,6 +35,8 @@ MOST_PATTERNS = 400
 
 def open_for_therapists(steps, out_of_time) -> int:
     """Sections opened; kept only if the week's measure agrees it got better."""
+    if steps.last:  # with last week, continuing sections outrank a new one
+        return 0
     return only_if_better(steps, lambda: _Opener(steps).run(out_of_time))
 
 
@@ -85,7 +87,8 @@ class _Opener:
             if out_of_time():
                 break
             pids = [pid for pid in pids if (pid, sid) not in seen]  # an earlier one seated them
-            if self._open(sid, part, pids) or self._give_up_then_open(sid, part, pids):
+            if self._open(sid, part, pids) or self._give_up_then_open(sid, part, pids,
+                                                                      out_of_time):
                 opened += 1
                 seen = set(therapy_pairs(self.roster, self.steps.week))
         return opened
@@ -132,7 +135,7 @@ class _Opener:
         self._count(new, +1)
         return True
 
-    def _give_up_then_open(self, sid: str, part: int, pids: list[str]) -> bool:
+    def _give_up_then_open(self, sid: str, part: int, pids: list[str], out_of_time) -> bool:
         """Open after sid gives up a section that none of their own patients are in and the
         Fixed sheet does not pin, its members moving to other sections of its group
         (reseat.close_section), when that frees the time; the week stays as it was when no
@@ -146,6 +149,8 @@ class _Opener:
                          and not any(therapist.get(m) == sid for m in d.members)),
                         key=lambda qd: (len(qd[1].members), qd[0], qd[1].slots))
         for q, d in theirs:
+            if out_of_time():
+                break
             before = {k: list(ds) for k, ds in self.steps.week.items()}
             if close_section(self.steps, q, d):
                 self._recount()

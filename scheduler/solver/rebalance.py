@@ -30,10 +30,15 @@ def rebalance_facilitators(steps, out_of_time) -> int:
 
 def only_if_better(steps, change) -> int:
     """Run change() (it returns how many changes it made to steps.week) and keep what it did
-    only if the report's measure of the week agrees that it got better."""
+    only if the report's measure of the week agrees that it got better, and never when it is
+    cut short by an exception (Ctrl-C)."""
     before_week = {part: list(ds) for part, ds in steps.week.items()}
     before = measure(steps.plan.roster, steps.schedule()).objective
-    made = change()
+    try:
+        made = change()
+    except BaseException:  # Ctrl-C between two moves of one change: none of it is kept
+        steps.week = before_week
+        raise
     if made and measure(steps.plan.roster, steps.schedule()).objective >= before:
         steps.week = before_week
         return 0

@@ -319,8 +319,7 @@ class Stepwise:
         if self.last:
             return False  # continuing sections keep last week's times
         program = {p.id: p.program for p in self.plan.patients}
-        score = measure(self.plan.roster, self.schedule()).objective
-        better = False
+        score, better = None, False
         for part in sorted(self.week):
             if self._out_of_time():
                 break
@@ -328,6 +327,8 @@ class Stepwise:
                        if len({self.day_of[t] for t in d.slots}) < len(d.slots)]
             if not stacked:
                 continue
+            if score is None:
+                score = measure(self.plan.roster, self.schedule()).objective
             share = Counter(program[m] for d in stacked for m in d.members)
             along = sorted((d for d in self.week[part] if d not in stacked),
                            key=lambda d: (-sum(share[program[m]] for m in d.members),
