@@ -261,9 +261,9 @@ def _only_twice_a_day(week: _Week, patients, why: dict[str, str | None]) -> None
         name = roster.staff_by_id[sid].display
         for pid, days, sessions in those:
             why[pid] = (f"{name} and this patient are both free only on "
-                        f"{', '.join(DAY_NAMES[d] for d in days)}, and the groups {name} can "
-                        f"lead for them meet at least {_times(sessions)} a week: seeing "
-                        f"{name} would take a section meeting twice on one day")
+                        f"{', '.join(DAY_NAMES[d] for d in days)}, and the groups the "
+                        f"therapist can lead for them meet at least {_times(sessions)} a week: "
+                        "seeing the therapist would take a section meeting twice on one day")
 
 
 def _times(n: int) -> str:

@@ -379,8 +379,9 @@ def test_a_therapist_free_on_one_day_for_a_twice_weekly_group_is_an_unavoidable_
 
     (miss,) = measure(*one_day_week()).rule("own_therapist").misses
     assert miss.unavoidable == ("Staff S2 and this patient are both free only on Mon, and the "
-                                "groups Staff S2 can lead for them meet at least twice a week: "
-                                "seeing Staff S2 would take a section meeting twice on one day")
+                                "groups the therapist can lead for them meet at least twice a "
+                                "week: seeing the therapist would take a section meeting twice "
+                                "on one day")
 
 
 def test_a_section_of_the_therapist_that_fits_the_one_day_makes_the_miss_improvable():
