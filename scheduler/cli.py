@@ -444,25 +444,18 @@ def diff(old: Path, new: Path, roster, html_file):
     for line in changes.text_lines(patient_names, staff_names):
         click.echo(line)
     if html_file:
+        from .files import write_atomically
         from .writers.changes import render_changes
 
-        _write_atomic(html_file, render_changes(data, changes, after))
+        write_atomically(html_file, render_changes(data, changes, after).encode("utf-8"))
         click.echo(f"Wrote {html_file}.", err=True)
 
 
 def _check_target_file(path: Path, keep: tuple = ()) -> None:
     """Refuse up front a file we could not write, or one that is an input."""
     from .errors import OutputError
+    from .files import check_target
 
     if any(k is not None and path.resolve() == Path(k).resolve() for k in keep):
         raise OutputError(f"Writing {path} would overwrite an input file; choose another name.")
-    if not path.parent.is_dir():
-        raise OutputError(f"Cannot write {path}: the folder {path.parent} does not exist.")
-    if path.is_dir():
-        raise OutputError(f"{path} is a folder; give a file name such as changes.html.")
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    from .files import write_atomically
-
-    write_atomically(path, text.encode("utf-8"))
+    check_target(path)

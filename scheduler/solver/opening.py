@@ -52,6 +52,7 @@ class _Opener:
         self.per_day: Counter = Counter()  # ("p"/"s", who, day) -> meetings
         self.led: Counter = Counter()  # staff -> meetings in the week
         self.minutes: Counter = Counter()  # patient -> minutes in the week
+        self.therapist = {p.id: p.primary_therapist for p in self.plan.patients}
         self._recount()
 
     def _recount(self) -> None:
@@ -73,12 +74,11 @@ class _Opener:
                 (self.busy.add if sign > 0 else self.busy.discard)((tag, who, t))
 
     def run(self, out_of_time) -> int:
-        therapist = {p.id: p.primary_therapist for p in self.plan.patients}
         seen = set(therapy_pairs(self.roster, self.steps.week))
         missing = defaultdict(list)  # (therapist, part) -> their patients who miss them
         for (_group, pid), part in sorted(self.steps.part_of.items(), key=lambda kv: kv[1]):
             gp = self.plan.groups[part]
-            own = therapist.get(pid)
+            own = self.therapist.get(pid)
             if own and (pid, own) not in seen and gp.group.kind == THERAPY \
                     and any(s.id == own for s in gp.staff):
                 missing[(own, part)].append(pid)
@@ -143,10 +143,9 @@ class _Opener:
         if len(pids) < self.plan.groups[part].group.min_size:
             return False
         pinned = {(pin.group, pin.letter) for pin in self.steps.pins}
-        therapist = {p.id: p.primary_therapist for p in self.plan.patients}
         theirs = sorted(((q, d) for q, ds in self.steps.week.items() for d in ds
                          if d.facilitator == sid and (d.group, d.name) not in pinned
-                         and not any(therapist.get(m) == sid for m in d.members)),
+                         and not any(self.therapist.get(m) == sid for m in d.members)),
                         key=lambda qd: (len(qd[1].members), qd[0], qd[1].slots))
         for q, d in theirs:
             if out_of_time():
