@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -301,7 +301,7 @@ def _own_therapist_detail(week: _Week, patient) -> tuple[str | None, str | None]
         if therapist.max_per_week and sessions >= therapist.max_per_week:
             text += (f", and already leads as many sessions as their weekly maximum "
                      f"({therapist.max_per_week})")
-        return "leads_none", text
+        return "leads_none", " ".join([text + "."] + _days_full(week, patient, therapist))
     apart = roster.kept_apart_from().get(patient.id, set())
     by_reason: dict[str, list[Section]] = defaultdict(list)
     for sec in led:
@@ -309,8 +309,29 @@ def _own_therapist_detail(week: _Week, patient) -> tuple[str | None, str | None]
     # The sections someone could be moved into first; full ones last.
     order = sorted(by_reason, key=lambda r: (r == FULL, r))
     cause = "seat" if SEAT in by_reason else "full" if order == [FULL] else "times"
-    return cause, " ".join(f"{reason}: {_sections_text(week, by_reason[reason])}."
-                           for reason in order)
+    return cause, " ".join([f"{reason}: {_sections_text(week, by_reason[reason])}."
+                            for reason in order]
+                           + ([] if cause == "seat" else _days_full(week, patient, therapist)))
+
+
+def _days_full(week: _Week, patient, therapist) -> list[str]:
+    """A sentence when, on every day the patient and their therapist are both free, the
+    therapist already leads as many meetings as their Max per day: no new section of theirs
+    fits before one of those meetings goes to a colleague."""
+    cap = therapist.max_per_day
+    common = week.free[patient.id] & week.staff_free[therapist.id]
+    if cap is None or not common:
+        return []
+    days = sorted({week.roster.slots[t].day for t in common})
+    led = Counter(m.day for m in week.schedule.meetings if m.facilitator == therapist.id)
+    if any(led[d] < cap for d in days):
+        return []
+    return [f"They are both free only on {', '.join(DAY_NAMES[d] for d in days)}, when "
+            f"{therapist.display} already leads {_meetings(cap)}, their Max per day."]
+
+
+def _meetings(n: int) -> str:
+    return "1 meeting" if n == 1 else f"{n} meetings"
 
 
 FULL = "Full"
@@ -320,14 +341,16 @@ SEAT = "Has a seat at times this patient is free"
 def _kept_out_by(week: _Week, patient, sec: Section, apart: set[str]) -> str:
     group = week.groups[sec.group]
     rooms = [week.roster.room_by_name[r] for r in sec.rooms if r in week.roster.room_by_name]
-    if len(sec.patients) >= min([group.max_size] + [r.capacity for r in rooms]):
-        return FULL
+    # What no move of other patients changes comes first: a full section the patient
+    # cannot attend anyway is not kept from them by being full.
+    if week.away_for(patient.id, sec):
+        return "Meets when this patient is not available"
     if any(not patient.needs - group.room_needs <= r.features for r in rooms):
         return "Meets in a room without the features this patient needs"
     if apart & set(sec.patients):
         return "Has someone this patient is kept apart from"
-    if week.away_for(patient.id, sec):
-        return "Meets when this patient is not available"
+    if len(sec.patients) >= min([group.max_size] + [r.capacity for r in rooms]):
+        return FULL
     clashes = sorted(week.label(o) for o in week.clashes(patient.id, sec))
     if clashes:
         return "Meets at the same time as their " + ", ".join(clashes)
@@ -601,8 +624,10 @@ def fair_load(week: _Week) -> RuleResult:
         if len(members) < 2:
             continue
         possible += 1
-        hi = max(members, key=lambda s: s.use)
         lo = min(members, key=lambda s: s.use)
+        # Of several at the top, the one with most sections the least used could take over:
+        # the one the report can say something useful about.
+        hi = max(members, key=lambda s: (s.use, _could_take(week, s.id, lo.id)))
         spread_ = hi.use - lo.use
         units += spread_
         if spread_ > BALANCED_SPREAD:
@@ -613,6 +638,13 @@ def fair_load(week: _Week) -> RuleResult:
     return _result("fair_load", units, possible - len(misses), possible,
                    f"{possible - len(misses)} of {possible} skill teams are within "
                    f"{BALANCED_SPREAD} points of each other", misses)
+
+
+def _could_take(week: _Week, busy_id: str, idle_id: str) -> int:
+    """Sections busy_id leads of groups idle_id has the skill for."""
+    skills = week.roster.staff_by_id[idle_id].skills
+    return sum(1 for sec in week.sections if sec.facilitator == busy_id
+               and week.groups[sec.group].skill in skills)
 
 
 def _why_not_handed_over(week: _Week, busy_id: str, idle_id: str) -> str:

@@ -343,7 +343,40 @@ def test_a_therapist_who_leads_none_of_the_patients_groups_is_named(s2, tail):
     r, s = own_therapist_week(s2=s2, s2_elsewhere=True)
     (miss,) = measure(r, s).rule("own_therapist").misses
     assert miss.detail == ("Staff S2 leads no section of the therapy groups open to this "
-                           "patient" + tail)
+                           "patient" + tail + ".")
+
+
+def test_a_full_section_the_patient_cannot_attend_anyway_is_named_by_its_times():
+    from scheduler.quality import measure
+
+    r, s = own_therapist_week(b_members=("P2", "P3"), p1={"unavailable": "Tue"})
+    (miss,) = measure(r, s).rule("own_therapist").misses
+    assert miss.detail == "Meets when this patient is not available: G B."
+
+
+@pytest.mark.parametrize("week, detail", [
+    ({"b_members": ("P2", "P3"), "p1": {"unavailable": "Mon"}},
+     "Full: G B. They are both free only on Tue, when Staff S2 already leads 1 meeting, "
+     "their Max per day."),
+    ({"s2_elsewhere": True, "p1": {"unavailable": "Tue"}},
+     "Staff S2 leads no section of the therapy groups open to this patient. They are both "
+     "free only on Mon, when Staff S2 already leads 1 meeting, their Max per day."),
+])
+def test_a_therapist_at_their_max_per_day_on_every_common_day_is_named(week, detail):
+    from scheduler.quality import measure
+
+    r, s = own_therapist_week(s2={"max_per_day": 1}, **week)
+    (miss,) = measure(r, s).rule("own_therapist").misses
+    assert miss.detail == detail
+
+
+def test_a_therapist_below_their_max_per_day_gets_no_such_sentence():
+    from scheduler.quality import measure
+
+    r, s = own_therapist_week(s2={"max_per_day": 2}, b_members=("P2", "P3"),
+                              p1={"unavailable": "Mon"})
+    (miss,) = measure(r, s).rule("own_therapist").misses
+    assert miss.detail == "Full: G B."
 
 
 def test_a_patient_with_their_therapist_has_no_miss_and_no_detail():
@@ -445,6 +478,27 @@ def test_an_idle_member_without_the_skill_of_the_busy_ones_groups_is_named():
     r, s = fair_load_week(skill="dbt")
     (miss,) = measure(r, s).rule("fair_load").misses
     assert miss.detail == "Staff S2 has the skill for none of the groups Staff S1 leads."
+
+
+def test_of_two_members_at_the_top_the_one_whose_groups_the_idle_one_could_lead_is_named():
+    """S1 (dbt groups A, B) and S3 (cbt group C) are both at 100 %; S2 has cbt only."""
+    from scheduler.quality import measure
+    from scheduler.solution import Meeting, Schedule
+
+    r = roster(slots("Mon 9:00-10:00", "Tue 9:00-10:00"),
+               groups=[group("A", skill="dbt"), group("B", skill="dbt"), group("C")],
+               staff_list=[staff("S1", ("cbt", "dbt")), staff("S2"),
+                           staff("S3", available="Mon")],
+               rooms=[room("R1"), room("R2")],
+               patient_list=[patient("P1"), patient("P2"), patient("P3")])
+    s = Schedule(status="feasible", week_of=WEEK_OF, center="Tiny", meetings=[
+        Meeting("A", "", 0, 540, 600, "R1", "S1", ("P1",)),
+        Meeting("B", "", 1, 540, 600, "R1", "S1", ("P2",)),
+        Meeting("C", "", 0, 540, 600, "R2", "S3", ("P3",))])
+    (miss,) = measure(r, s).rule("fair_load").misses
+    assert miss.text == "cbt: Staff S3 at 100% of capacity, Staff S2 at 0%"
+    assert miss.detail == ("Of the 1 section Staff S3 leads that Staff S2 has the skill for: "
+                           "for 1, nothing in the week stops Staff S2 taking it over.")
 
 
 # --- role-model mix and spread: what a miss that could be improved says --------------------
