@@ -9,13 +9,12 @@ from collections import Counter
 import pytest
 from checker import check
 from ortools.sat.python import cp_model
-from tiny import (NEWCOMER, group, patient, patients, program, room, roster, slots, staff,
+from tiny import (group, patient, patients, program, room, roster, slots, staff,
                   two_groups_one_therapist)
 
 from scheduler.generate import generate, write_generated
 from scheduler.output import schedule_json
 from scheduler.reader import read_roster
-from scheduler.rules import scaled
 from scheduler.solver.patterns import Fixed, PatternModel
 from scheduler.solver.pinned import PinnedSection
 from scheduler.solver.plan import make_plan
@@ -376,34 +375,3 @@ def test_an_incomplete_week_names_the_pinned_section_it_could_not_hold():
     steps.place()
     assert not steps.repair()
     assert lacking(steps)[0].startswith("A section A as pinned on the Fixed sheet (row 2): ")
-
-
-def peer_patterns(weights=None):
-    """Peer group A (Max size 3) at Mon 9 or Tue 9, one facilitator and one room: two
-    sections, one per pattern. N1, N2 newcomers; M1, M2 role models; V1, V2 neither."""
-    people = ([patient(p, admitted=NEWCOMER, role_model=False) for p in ("N1", "N2")]
-              + [patient(p, role_model=True) for p in ("M1", "M2")]
-              + [patient(p, role_model=False) for p in ("V1", "V2")])
-    r = roster(slot_list=slots("Mon 9:00-10:00", "Tue 9:00-10:00"),
-               groups=[group("A", kind="peer", skill="peer", max_size=3)],
-               staff_list=[staff("S1", ("peer",))], rooms=[room("R1")],
-               patient_list=people, weights=weights)
-    return PatternModel(make_plan(r, extra_sections=1), {0})
-
-
-def newcomers_together_cost(model: PatternModel) -> int:
-    """The objective with N1 and N2 under one pattern, less the best objective."""
-    best = solved(model).objective_value
-    for b in model.buckets:
-        model.model.add(b.members["N1"] == b.members["N2"])
-    return round(solved(model).objective_value - best)
-
-
-def test_a_step_counts_the_newcomers_a_pattern_puts_together():
-    """Role-model mix in the pattern model: split.py spreads newcomers only within a pattern,
-    so the step itself prices putting both under one (one pair: 4 points)."""
-    assert newcomers_together_cost(peer_patterns()) == scaled(4)
-
-
-def test_a_step_ignores_newcomers_with_role_model_mix_off():
-    assert newcomers_together_cost(peer_patterns({"role_model_mix": 0})) == 0

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from ortools.sat.python.cp_model import CpModel, IntVar, LinearExpr
 
 from ..domain import THERAPY
-from ..rules import MEMBERS_PER_ROLE_MODEL, SAME_DAY_UNITS, scaled
+from ..rules import SAME_DAY_UNITS, scaled
 from .constraints import LOST_WEIGHTS
 from .objective import CONTINUITY_WEIGHT
 from .plan import Plan
@@ -471,7 +471,6 @@ class PatternModel:
             terms.append(("own_therapist", self._own_therapist()))
             terms.append(("compact_days", self._gaps()))
             terms.append(("fair_load", self._load_spread()))
-            terms.append(("role_model_mix", self._peer_mix()))
         weighted = [scaled(weights[name]) * expr for name, expr in terms if weights[name] > 0]
         weighted += [w * expr for w, expr in self.lost]
         weighted += self._reserved()
@@ -611,35 +610,6 @@ class PatternModel:
             m.add_bool_or(sees[pid] + [miss])
             misses.append(miss)
         return LinearExpr.sum(misses)
-
-    def _peer_mix(self) -> LinearExpr:
-        """Role-model mix per peer pattern: 2 units per role model short of one per six of
-        its members, and the pairs of newcomers its sections would share split evenly.
-
-        Without it a step sees no difference between putting the part's newcomers under one
-        pattern or spreading them over several (split.py spreads them only within one)."""
-        m = self.model
-        roster = self.plan.roster
-        newcomers = {p.id for p in self.plan.patients if roster.is_newcomer(p)}
-        per = MEMBERS_PER_ROLE_MODEL
-        out = []
-        for b in self.buckets:
-            if not self.plan.groups[b.pattern.part].group.is_peer or not b.members:
-                continue
-            size = LinearExpr.sum(list(b.members.values()))
-            if len(b.members) > per:
-                models = [v for pid, v in b.members.items() if pid in self.plan.role_models]
-                short = m.new_int_var(0, -(-len(b.members) // per), "")
-                m.add(per * (LinearExpr.sum(models) + short) >= size)
-                out.append(2 * short)
-            new = [v for pid, v in b.members.items() if pid in newcomers]
-            # sum over t of max(0, n - t*k) is exactly the pairs of n newcomers split as evenly
-            # as they go over k sections (objective.py's sum with k = 1).
-            for t in range(1, len(new)):
-                excess = m.new_int_var(0, len(new), "")
-                m.add(excess >= LinearExpr.sum(new) - t * b.sections)
-                out.append(excess)
-        return LinearExpr.sum(out)
 
     def _gaps(self) -> LinearExpr:
         """Compact days: per patient and day, the blocks of sessions beyond the first (a block
