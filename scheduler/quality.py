@@ -627,7 +627,7 @@ def fair_load(week: _Week) -> RuleResult:
         lo = min(members, key=lambda s: s.use)
         # Of several at the top, the one with most sections the least used could take over:
         # the one the report can say something useful about.
-        hi = max(members, key=lambda s: (s.use, _could_take(week, s.id, lo.id)))
+        hi = max(members, key=lambda s: (s.use, len(_could_take(week, s.id, lo.id))))
         spread_ = hi.use - lo.use
         units += spread_
         if spread_ > BALANCED_SPREAD:
@@ -640,11 +640,11 @@ def fair_load(week: _Week) -> RuleResult:
                    f"{BALANCED_SPREAD} points of each other", misses)
 
 
-def _could_take(week: _Week, busy_id: str, idle_id: str) -> int:
-    """Sections busy_id leads of groups idle_id has the skill for."""
+def _could_take(week: _Week, busy_id: str, idle_id: str) -> list[Section]:
+    """The sections busy_id leads of groups idle_id has the skill for."""
     skills = week.roster.staff_by_id[idle_id].skills
-    return sum(1 for sec in week.sections if sec.facilitator == busy_id
-               and week.groups[sec.group].skill in skills)
+    return [sec for sec in week.sections if sec.facilitator == busy_id
+            and week.groups[sec.group].skill in skills]
 
 
 def _why_not_handed_over(week: _Week, busy_id: str, idle_id: str) -> str:
@@ -652,8 +652,7 @@ def _why_not_handed_over(week: _Week, busy_id: str, idle_id: str) -> str:
     roster = week.roster
     busy, idle = roster.staff_by_id[busy_id], roster.staff_by_id[idle_id]
     b, i = busy.name or busy_id, idle.name or idle_id
-    sections = [sec for sec in week.sections if sec.facilitator == busy_id
-                and week.groups[sec.group].skill in idle.skills]
+    sections = _could_take(week, busy_id, idle_id)
     if not sections:
         return f"{i} has the skill for none of the groups {b} leads."
     leads = [m for m in week.schedule.meetings if m.facilitator == idle_id]
