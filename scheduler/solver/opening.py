@@ -40,6 +40,22 @@ def open_for_therapists(steps, out_of_time) -> int:
     return only_if_better(steps, lambda: _Opener(steps).run(out_of_time))
 
 
+def missing_therapists(steps) -> list[tuple[tuple[str, int], list[str]]]:
+    """(therapist, part) -> their patients in that therapy group part who see them in no
+    therapy group though they could lead it; most such patients first."""
+    roster, plan = steps.plan.roster, steps.plan
+    therapist = {p.id: p.primary_therapist for p in plan.patients}
+    seen = set(therapy_pairs(roster, steps.week))
+    missing = defaultdict(list)
+    for (_group, pid), part in sorted(steps.part_of.items(), key=lambda kv: kv[1]):
+        gp = plan.groups[part]
+        own = therapist.get(pid)
+        if own and (pid, own) not in seen and gp.group.kind == THERAPY \
+                and any(s.id == own for s in gp.staff):
+            missing[(own, part)].append(pid)
+    return sorted(missing.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+
+
 class _Opener:
     """Who is busy when, and who misses their therapist, over the whole week."""
 
@@ -75,15 +91,8 @@ class _Opener:
 
     def run(self, out_of_time) -> int:
         seen = set(therapy_pairs(self.roster, self.steps.week))
-        missing = defaultdict(list)  # (therapist, part) -> their patients who miss them
-        for (_group, pid), part in sorted(self.steps.part_of.items(), key=lambda kv: kv[1]):
-            gp = self.plan.groups[part]
-            own = self.therapist.get(pid)
-            if own and (pid, own) not in seen and gp.group.kind == THERAPY \
-                    and any(s.id == own for s in gp.staff):
-                missing[(own, part)].append(pid)
         opened = 0
-        for (sid, part), pids in sorted(missing.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        for (sid, part), pids in missing_therapists(self.steps):
             if out_of_time():
                 break
             pids = [pid for pid in pids if (pid, sid) not in seen]  # an earlier one seated them

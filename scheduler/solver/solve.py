@@ -28,6 +28,7 @@ from .plan import Plan, make_plan
 from .mix import mix_swaps
 from .opening import open_for_therapists
 from .rebalance import rebalance_facilitators
+from .regroup import regroup_for_therapists
 from .reseat import make_room_for_therapists, reseat_for_therapists
 from .trim import drop_unneeded_electives
 from .rival import Rival, rival_possible
@@ -252,13 +253,15 @@ def estimated_variables(plan: Plan) -> int:
 # The exchange passes over a complete stepwise week, in order, by their stats key: electives
 # that Min hours do not need given up (which frees seats), patients into their own therapist's
 # section, then into it across several sections, then into a full one where a member can move
-# elsewhere, then into a new section the therapist opens for them, members moved between
+# elsewhere, then into a new section the therapist opens for them, then the therapist's
+# sections re-decided with theirs, members moved between
 # sections for role models, newcomers, tracks and idle gaps, sections handed from busy to
 # idle staff.
 EXCHANGES = (("electives_dropped", drop_unneeded_electives),
              ("therapist_swaps", therapist_swaps), ("therapist_reseats", reseat_for_therapists),
              ("therapist_seats_made", make_room_for_therapists),
-             ("sections_opened", open_for_therapists), ("mix_swaps", mix_swaps),
+             ("sections_opened", open_for_therapists),
+             ("therapist_regroups", regroup_for_therapists), ("mix_swaps", mix_swaps),
              ("handed_over", rebalance_facilitators))
 
 

@@ -133,6 +133,8 @@ class Stepwise:
         self.cohorts: list[Cohort] = []
         # Fixed sheet (pinned.py): every step that re-decides a pinned section holds it.
         self.pins: list[PinnedSection] = []
+        # What regroup.py already re-decided for a therapist (it is not tried again).
+        self.regroups_tried: set = set()
 
     # --- the three phases -------------------------------------------------------------------
 
