@@ -7,6 +7,7 @@ from __future__ import annotations
 from test_reseat import exchanged, week_of
 from tiny import group, patient, program, room, roster, slots, staff
 
+from scheduler.solver import regroup
 from scheduler.solver.opening import open_for_therapists
 from scheduler.solver.regroup import regroup_for_therapists
 
@@ -53,9 +54,9 @@ def test_nothing_is_re_decided_when_own_therapist_weighs_nothing():
 
 def test_a_step_that_gains_nothing_is_undone_and_not_tried_again():
     # S3 never comes: only S2 can lead A, so nothing lets S2 lead B.
-    steps, made = exchanged(own_roster(s3_comes="Tue 9:00-10:00"), WEEK,
-                            regroup_for_therapists)
-    assert made == 0 and leaders(steps) == {"A": "S2", "B": "S1"}
+    r = own_roster(s3_comes="Tue 9:00-10:00")
+    steps, made = exchanged(r, WEEK, regroup_for_therapists)
+    assert made == 0 and steps.week == week_of(r, WEEK).week
     decided = steps.stats.steps
     assert decided == 1
     assert regroup_for_therapists(steps, lambda: False) == 0
@@ -66,3 +67,13 @@ def test_with_last_week_nothing_is_re_decided():
     steps = week_of(own_roster(), WEEK)
     steps.last = {("A", "A"): steps.week[next(iter(steps.week))][0]}
     assert regroup_for_therapists(steps, lambda: False) == 0 and steps.stats.steps == 0
+
+
+def test_a_step_is_kept_only_when_more_patients_see_their_therapist(monkeypatch):
+    # As if the step had gained points elsewhere while all four still missed S2.
+    scores = iter([(100.0, 4), (50.0, 4)])
+    monkeypatch.setattr(regroup, "_measure", lambda steps: next(scores))
+    r = own_roster()
+    steps = week_of(r, WEEK)
+    assert regroup_for_therapists(steps, lambda: False) == 0
+    assert steps.week == week_of(r, WEEK).week

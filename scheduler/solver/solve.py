@@ -254,9 +254,8 @@ def estimated_variables(plan: Plan) -> int:
 # that Min hours do not need given up (which frees seats), patients into their own therapist's
 # section, then into it across several sections, then into a full one where a member can move
 # elsewhere, then into a new section the therapist opens for them, then the therapist's
-# sections re-decided with theirs, members moved between
-# sections for role models, newcomers, tracks and idle gaps, sections handed from busy to
-# idle staff.
+# sections re-decided together with their patients' sections, members moved between sections
+# for role models, newcomers, tracks and idle gaps, sections handed from busy to idle staff.
 EXCHANGES = (("electives_dropped", drop_unneeded_electives),
              ("therapist_swaps", therapist_swaps), ("therapist_reseats", reseat_for_therapists),
              ("therapist_seats_made", make_room_for_therapists),

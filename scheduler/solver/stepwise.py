@@ -133,8 +133,9 @@ class Stepwise:
         self.cohorts: list[Cohort] = []
         # Fixed sheet (pinned.py): every step that re-decides a pinned section holds it.
         self.pins: list[PinnedSection] = []
-        # What regroup.py already re-decided for a therapist (it is not tried again).
-        self.regroups_tried: set = set()
+        # What regroup.py already re-decided, not to be tried again: (therapist, part, their
+        # patients missing them, the sections re-decided).
+        self.regroups_tried: set[tuple] = set()
 
     # --- the three phases -------------------------------------------------------------------
 
