@@ -47,15 +47,15 @@ def regroup_for_therapists(steps, out_of_time) -> int:
         for (sid, part), pids in missing_therapists(steps):
             # Only those in a section of the part: the step re-decides sections, it does not
             # add anyone to an elective.
-            wanted = set(pids)
-            pids = sorted(pid for d in steps.week.get(part, ()) for pid in d.members
-                          if pid in wanted)
+            enrolled = {pid for d in steps.week.get(part, ()) for pid in d.members}
+            pids = [pid for pid in pids if pid in enrolled]
             if not pids:
                 continue
+            theirs = set(pids)
             freed = defaultdict(list)
             for q, ds in sorted(steps.week.items()):
                 for d in ds:
-                    if d.facilitator == sid or (q == part and set(d.members) & set(pids)):
+                    if d.facilitator == sid or (q == part and not theirs.isdisjoint(d.members)):
                         freed[q].append(d)
             tried = (sid, part, tuple(pids), frozenset(d for ds in freed.values() for d in ds))
             if tried not in steps.regroups_tried:
