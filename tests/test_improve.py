@@ -30,6 +30,8 @@ class Week:
         self.interrupted = False
         self.polish_to = list(polish_to)  # the score each polish run leaves
         self.polished = 0
+        self.respread_to: list[float | None] = []  # the score each respread leaves (None: same)
+        self.respread_saw: list[dict] = []  # the week each respread started from
 
     def schedule(self):
         return self
@@ -39,7 +41,12 @@ class Week:
         self.week = {0: [f"week {score}"]}
 
     def respread(self) -> bool:
-        return False
+        self.respread_saw.append(self.week)
+        new = self.respread_to.pop(0) if self.respread_to else None
+        if new is None:
+            return False
+        self.set(new)
+        return True
 
     def polish(self) -> None:
         self.polished += 1
@@ -182,3 +189,42 @@ def test_without_exchanges_polish_runs_once(scripted):
     steps = Week(100, polish_to=[95, 90])
     solve_module._improve(steps, never, {}, lambda _s: None, lambda _m: None, exchanges=False)
     assert calls == [] and steps.polished == 1 and steps.week == {0: ["week 95"]}
+
+
+def test_a_last_respread_runs_on_the_week_kept(scripted):
+    # The round's exchanges leave 93 (worse than 90): the week of 90 comes back, and what the
+    # last exchanges may have stacked on one day gets one more respread, whose gain is kept.
+    scripted([90, None, 93, None])
+    steps = Week(100, polish_to=[120])
+    steps.respread_to = [None, 88]
+    improve(steps)
+    assert steps.respread_saw == [{0: ["week 90"]}, {0: ["week 90"]}]
+    assert steps.week == {0: ["week 88"]}
+
+
+def test_no_last_respread_when_time_is_up(scripted):
+    scripted([90, None])
+    steps = Week(100, polish_to=[95])
+    ticks = iter([False] * 3)  # the first round runs; then the time is up
+    solve_module._improve(steps, lambda: next(ticks, True), {}, lambda _s: None,
+                          lambda _m: None, exchanges=True)
+    assert len(steps.respread_saw) == 1
+
+
+def test_ctrl_c_in_the_last_respread_leaves_the_week_before_it(scripted):
+    scripted([90, None, None])
+    steps = Week(100, polish_to=[95])
+    real = steps.respread
+    calls = []
+
+    def respread():
+        calls.append(1)
+        if len(calls) == 1:
+            return real()
+        steps.set(70)  # a step decided but not yet judged
+        raise KeyboardInterrupt
+    steps.respread = respread
+    with pytest.raises(KeyboardInterrupt):
+        improve(steps)
+    assert len(calls) == 2 and steps.week == {0: ["week 90"]}
+

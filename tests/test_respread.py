@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import time
+from dataclasses import replace
+from types import SimpleNamespace
 
 from checker import check
 from test_stepwise import part_of, search
@@ -14,6 +17,8 @@ from scheduler.output import schedule_json
 from scheduler.solver.plan import make_plan
 from scheduler.solver.split import SectionDraft
 from scheduler.solver.stepwise import Stepwise
+
+stepwise_module = importlib.import_module("scheduler.solver.stepwise")
 
 MON_9, MON_10, TUE_9 = 0, 1, 2
 
@@ -58,3 +63,35 @@ def test_with_last_week_its_sections_keep_their_times():
     _r, steps = stacked_week(last=True)
     assert steps.respread() is False
     assert slots_of(steps) == [(MON_9, MON_10)]
+
+
+def scripted_steps(monkeypatch, scores, spread_at):
+    """A stand-in decide: step spread_at moves the second meeting to Tuesday, every other
+    step leaves it stacked; the report's measure of the week follows scores."""
+    r, steps = stacked_week()
+    (part,) = steps.week
+    calls = []
+    script = iter(scores)
+    monkeypatch.setattr(stepwise_module, "measure",
+                        lambda _r, _s: SimpleNamespace(objective=next(script)))
+
+    def decide(parts, **_kw):
+        calls.append(parts)
+        (d,) = steps.week[part]
+        slots_ = (MON_9, TUE_9) if len(calls) == spread_at else (MON_9, MON_10)
+        steps.week = {part: [replace(d, slots=slots_, rooms=("R1", "R1"))]}
+        return True
+    steps.decide = decide
+    return steps, calls
+
+
+def test_a_part_is_tried_again_while_its_step_gains_and_leaves_a_section_stacked(monkeypatch):
+    steps, calls = scripted_steps(monkeypatch, [100, 90, 80], spread_at=2)
+    assert steps.respread() is True
+    assert len(calls) == 2 and slots_of(steps) == [(MON_9, TUE_9)]
+
+
+def test_a_part_is_not_tried_again_once_its_step_gains_nothing(monkeypatch):
+    steps, calls = scripted_steps(monkeypatch, [100, 99.5], spread_at=0)
+    assert steps.respread() is False
+    assert len(calls) == 1 and slots_of(steps) == [(MON_9, MON_10)]

@@ -319,6 +319,16 @@ def _improve(steps, late, stats, better, tick, exchanges: bool) -> None:
     finally:  # also on Ctrl-C
         if _score(steps) > best:
             steps.week = kept
+    # The last round's polish or exchanges can leave a section meeting twice on one day, and
+    # the rounds end before the next respread: one more where time is left, kept only where
+    # it gains.
+    if not late() and not steps.interrupted:
+        saved = steps.week
+        try:
+            steps.respread()  # (it tells on_better of each gain)
+        except BaseException:  # Ctrl-C before a step was judged: the week as it was
+            steps.week = saved
+            raise
 
 
 def _pattern_week(plan, options, progress, clock, share, stats, polish: bool = True):

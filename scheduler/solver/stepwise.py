@@ -330,28 +330,31 @@ class Stepwise:
         program = {p.id: p.program for p in self.plan.patients}
         score, better = None, False
         for part in sorted(self.week):
-            if self._out_of_time():
+            # Again while a step gains and leaves a section stacked: the next one starts
+            # from other sections alongside (on a generated 300-patient roster one step took
+            # one of two such sections apart; a second, tried later, the other).
+            while not self._out_of_time():
+                stacked = [d for d in self.week[part]
+                           if len({self.day_of[t] for t in d.slots}) < len(d.slots)]
+                if not stacked:
+                    break
+                if score is None:
+                    score = measure(self.plan.roster, self.schedule()).objective
+                share = Counter(program[m] for d in stacked for m in d.members)
+                along = sorted((d for d in self.week[part] if d not in stacked),
+                               key=lambda d: (-sum(share[program[m]] for m in d.members),
+                                              d.slots, d.facilitator))[:RESPREAD_ALONG]
+                saved = self.week
+                if self.decide({part}, relax=False, work=RESPREAD_WORK,
+                               freed={part: stacked + along}):
+                    now = measure(self.plan.roster, self.schedule()).objective
+                    if now <= score - POLISH_MIN_GAIN:
+                        score, better = now, True
+                        self.stats.polished += 1
+                        self.on_better(now)
+                        continue
+                self.week = saved
                 break
-            stacked = [d for d in self.week[part]
-                       if len({self.day_of[t] for t in d.slots}) < len(d.slots)]
-            if not stacked:
-                continue
-            if score is None:
-                score = measure(self.plan.roster, self.schedule()).objective
-            share = Counter(program[m] for d in stacked for m in d.members)
-            along = sorted((d for d in self.week[part] if d not in stacked),
-                           key=lambda d: (-sum(share[program[m]] for m in d.members),
-                                          d.slots, d.facilitator))[:RESPREAD_ALONG]
-            saved = self.week
-            if self.decide({part}, relax=False, work=RESPREAD_WORK,
-                           freed={part: stacked + along}):
-                now = measure(self.plan.roster, self.schedule()).objective
-                if now <= score - POLISH_MIN_GAIN:
-                    score, better = now, True
-                    self.stats.polished += 1
-                    self.on_better(now)
-                else:
-                    self.week = saved
         return better
 
     # --- one step -----------------------------------------------------------------------------
