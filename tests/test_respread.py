@@ -9,6 +9,8 @@ import time
 from dataclasses import replace
 from types import SimpleNamespace
 
+import pytest
+
 from checker import check
 from test_stepwise import part_of, search
 from tiny import group, patient, room, roster, slots, staff
@@ -91,7 +93,21 @@ def test_a_part_is_tried_again_while_its_step_gains_and_leaves_a_section_stacked
     assert len(calls) == 2 and slots_of(steps) == [(MON_9, TUE_9)]
 
 
-def test_a_part_is_not_tried_again_once_its_step_gains_nothing(monkeypatch):
-    steps, calls = scripted_steps(monkeypatch, [100, 99.5], spread_at=0)
+def test_a_step_gaining_less_than_a_point_is_undone_and_not_tried_again(monkeypatch):
+    steps, calls = scripted_steps(monkeypatch, [100, 99.5], spread_at=1)
     assert steps.respread() is False
     assert len(calls) == 1 and slots_of(steps) == [(MON_9, MON_10)]
+
+
+def test_ctrl_c_before_a_step_is_judged_leaves_the_week_as_it_was(monkeypatch):
+    steps, calls = scripted_steps(monkeypatch, [], spread_at=1)
+    before = steps.week
+
+    def measure_then_ctrl_c(_r, _s):  # the week's score; Ctrl-C while judging the step
+        if not calls:
+            return SimpleNamespace(objective=100.0)
+        raise KeyboardInterrupt
+    monkeypatch.setattr(stepwise_module, "measure", measure_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        steps.respread()
+    assert len(calls) == 1 and steps.week == before

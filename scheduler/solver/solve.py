@@ -305,10 +305,11 @@ def _improve(steps, late, stats, better, tick, exchanges: bool) -> None:
     else:
         best = _score(steps)
     kept = copy()
+    spread = None  # the week the last respread started from, and whether it gained
     try:
         while not late() and not steps.interrupted:
             tick("improving the week group by group")
-            steps.respread()
+            spread = copy(), steps.respread()
             steps.polish()
             score = _exchanges(steps, late, stats, better) if exchanges else _score(steps)
             if score >= best:
@@ -319,16 +320,11 @@ def _improve(steps, late, stats, better, tick, exchanges: bool) -> None:
     finally:  # also on Ctrl-C
         if _score(steps) > best:
             steps.week = kept
-    # The last round's polish or exchanges can leave a section meeting twice on one day, and
-    # the rounds end before the next respread: one more where time is left, kept only where
-    # it gains.
-    if not late() and not steps.interrupted:
-        saved = steps.week
-        try:
-            steps.respread()  # (it tells on_better of each gain)
-        except BaseException:  # Ctrl-C before a step was judged: the week as it was
-            steps.week = saved
-            raise
+    # One more respread where time is left: a kept last round's polish or exchanges can leave
+    # a section meeting twice on one day, and when the last round was undone its respread's
+    # gain went with it. Not when it would only repeat a respread that gained nothing.
+    if not late() and not steps.interrupted and spread != (copy(), False):
+        steps.respread()  # (it tells on_better of each gain)
 
 
 def _pattern_week(plan, options, progress, clock, share, stats, polish: bool = True):

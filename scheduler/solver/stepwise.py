@@ -320,7 +320,8 @@ class Stepwise:
     def respread(self) -> bool:
         """Sections meeting twice on one day re-decided with the RESPREAD_ALONG sections of
         their part whose members' programs are most like theirs, the rest of the week fixed;
-        kept where the report's measure gains POLISH_MIN_GAIN. True when the week got better.
+        kept where the report's measure gains POLISH_MIN_GAIN, and then tried again in that
+        part while a section there is still stacked. True when the week got better.
 
         Polish re-decides whole parts, and on a large one its search stops short of the
         member exchanges that free such a section to meet on two days; this small a step
@@ -330,29 +331,36 @@ class Stepwise:
         program = {p.id: p.program for p in self.plan.patients}
         score, better = None, False
         for part in sorted(self.week):
-            # Again while a step gains and leaves a section stacked: the next one starts
-            # from other sections alongside (on a generated 300-patient roster one step took
-            # one of two such sections apart; a second, tried later, the other).
+            # Again while a kept step leaves a section stacked, from the week it left: on a
+            # generated 300-patient roster one step took one of two such sections apart, and
+            # before this second try the other stayed stacked to the end of the solve.
             while not self._out_of_time():
-                stacked = [d for d in self.week[part]
+                # (a kept step may leave an elective part with no section at all)
+                sections = self.week.get(part, [])
+                stacked = [d for d in sections
                            if len({self.day_of[t] for t in d.slots}) < len(d.slots)]
                 if not stacked:
                     break
                 if score is None:
                     score = measure(self.plan.roster, self.schedule()).objective
                 share = Counter(program[m] for d in stacked for m in d.members)
-                along = sorted((d for d in self.week[part] if d not in stacked),
+                along = sorted((d for d in sections if d not in stacked),
                                key=lambda d: (-sum(share[program[m]] for m in d.members),
                                               d.slots, d.facilitator))[:RESPREAD_ALONG]
                 saved = self.week
-                if self.decide({part}, relax=False, work=RESPREAD_WORK,
-                               freed={part: stacked + along}):
-                    now = measure(self.plan.roster, self.schedule()).objective
-                    if now <= score - POLISH_MIN_GAIN:
-                        score, better = now, True
-                        self.stats.polished += 1
-                        self.on_better(now)
-                        continue
+                try:
+                    now = None
+                    if self.decide({part}, relax=False, work=RESPREAD_WORK,
+                                   freed={part: stacked + along}):
+                        now = measure(self.plan.roster, self.schedule()).objective
+                except BaseException:  # Ctrl-C before the step was judged: it is not kept
+                    self.week = saved
+                    raise
+                if now is not None and now <= score - POLISH_MIN_GAIN:
+                    score, better = now, True
+                    self.stats.polished += 1
+                    self.on_better(now)
+                    continue
                 self.week = saved
                 break
         return better
