@@ -654,7 +654,10 @@ def _why_not_handed_over(week: _Week, busy_id: str, idle_id: str) -> str:
     b, i = busy.name or busy_id, idle.name or idle_id
     sections = _could_take(week, busy_id, idle_id)
     if not sections:
-        return f"{i} has the skill for none of the groups {b} leads."
+        needs = sorted({week.groups[sec.group].skill for sec in week.sections
+                        if sec.facilitator == busy_id})
+        need = needs[0] if len(needs) == 1 else ", ".join(needs[:-1]) + " or " + needs[-1]
+        return f"{i} has the skill for none of the groups {b} leads (they need {need})."
     leads = [m for m in week.schedule.meetings if m.facilitator == idle_id]
     with_busy: dict[str, int] = defaultdict(int)  # patient -> therapy sections busy leads
     for sec in week.sections:
@@ -665,7 +668,9 @@ def _why_not_handed_over(week: _Week, busy_id: str, idle_id: str) -> str:
     for sec in sections:
         times = [week.slot_at.get((m.day, m.start)) for m in sec.meetings]
         if any(t is None or t.index not in week.staff_free[idle_id] for t in times):
-            counts[f"{i} is not available at all its times"] += 1
+            # Their hours as the Staff sheet gives them: the administrator sees the mismatch.
+            hours = f" (available {idle.available.text})" if idle.available.text else ""
+            counts[f"{i} is not available at all its times{hours}"] += 1
         elif any(o.day == m.day and o.start < m.end and m.start < o.end
                  for m in sec.meetings for o in leads):
             counts[f"{i} leads another group at one of its times"] += 1

@@ -455,7 +455,8 @@ def fair_load_week(s2=None, skill="cbt", therapist=None, s2_leads_c=False):
 
 @pytest.mark.parametrize("week, detail", [
     ({}, "for 2, nothing in the week stops Staff S2 taking it over."),
-    ({"s2": {"available": "Mon"}}, "for 1, Staff S2 is not available at all its times; "
+    ({"s2": {"available": "Mon"}}, "for 1, Staff S2 is not available at all its times "
+                                   "(available Mon); "
                                    "for 1, nothing in the week stops Staff S2 taking it over."),
     ({"s2_leads_c": True}, "for 1, Staff S2 leads another group at one of its times; "
                            "for 1, nothing in the week stops Staff S2 taking it over."),
@@ -477,7 +478,8 @@ def test_an_idle_member_without_the_skill_of_the_busy_ones_groups_is_named():
 
     r, s = fair_load_week(skill="dbt")
     (miss,) = measure(r, s).rule("fair_load").misses
-    assert miss.detail == "Staff S2 has the skill for none of the groups Staff S1 leads."
+    assert miss.detail == ("Staff S2 has the skill for none of the groups Staff S1 leads "
+                           "(they need dbt).")
 
 
 def test_of_two_members_at_the_top_the_one_whose_groups_the_idle_one_could_lead_is_named():
