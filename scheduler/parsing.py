@@ -185,12 +185,13 @@ def parse_choice(
     for choice in choices:
         if key(choice) == wanted:
             return choice
-    raise ParseError(f"{show(value)} is not {what}; expected {_or_list(choices)}")
+    raise ParseError(f"{show(value)} is not {what}; "
+                     f"expected {or_list([repr(c) for c in choices])}")
 
 
-def _or_list(words: tuple[str, ...]) -> str:
-    quoted = [repr(w) for w in words]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+def or_list(words: list[str]) -> str:
+    """'a', 'a or b', 'a, b or c'."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
 def parse_section(value: Any) -> str | None:

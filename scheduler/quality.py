@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from .domain import DAY_NAMES, THERAPY, Roster, key
+from .parsing import or_list
 from .rules import MEMBERS_PER_ROLE_MODEL, RULE_BY_KEY, SAME_DAY_UNITS, SOFT_RULES, weight_of
 from .solution import Schedule, Section
 
@@ -656,8 +657,7 @@ def _why_not_handed_over(week: _Week, busy_id: str, idle_id: str) -> str:
     if not sections:
         needs = sorted({week.groups[sec.group].skill for sec in week.sections
                         if sec.facilitator == busy_id})
-        need = needs[0] if len(needs) == 1 else ", ".join(needs[:-1]) + " or " + needs[-1]
-        return f"{i} has the skill for none of the groups {b} leads (they need {need})."
+        return f"{i} has the skill for none of the groups {b} leads (they need {or_list(needs)})."
     leads = [m for m in week.schedule.meetings if m.facilitator == idle_id]
     with_busy: dict[str, int] = defaultdict(int)  # patient -> therapy sections busy leads
     for sec in week.sections:

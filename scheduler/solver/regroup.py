@@ -41,6 +41,14 @@ def regroup_for_therapists(steps, out_of_time) -> int:
         return 0
     score = misses = None
     kept = 0
+
+    def fewer_missing() -> bool:
+        nonlocal score, misses
+        now, missed = _measure(steps)
+        if missed >= misses or now > score - POLISH_MIN_GAIN:
+            return False
+        score, misses = now, missed
+        return True
     while not out_of_time() and not steps.interrupted:
         # Anew after every step: one that is kept can seat patients of the next entries.
         todo = None
@@ -67,18 +75,9 @@ def regroup_for_therapists(steps, out_of_time) -> int:
         steps.regroups_tried.add(tried)
         if score is None:
             score, misses = _measure(steps)
-        saved = steps.week
-        try:
-            if steps.decide(set(freed), relax=False, work=REGROUP_WORK, freed=freed):
-                now, missed = _measure(steps)
-                if missed < misses and now <= score - POLISH_MIN_GAIN:
-                    score, misses = now, missed
-                    kept += 1
-                    continue
-        except BaseException:  # Ctrl-C before the step was judged: it is not kept
-            steps.week = saved
-            raise
-        steps.week = saved
+        if steps.decide_if(fewer_missing, set(freed), relax=False, work=REGROUP_WORK,
+                           freed=freed):
+            kept += 1
     return kept
 
 

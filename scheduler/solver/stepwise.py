@@ -330,6 +330,14 @@ class Stepwise:
             return False  # continuing sections keep last week's times
         program = {p.id: p.program for p in self.plan.patients}
         score, better = None, False
+
+        def gains() -> bool:
+            nonlocal score
+            now = measure(self.plan.roster, self.schedule()).objective
+            if now > score - POLISH_MIN_GAIN:
+                return False
+            score = now
+            return True
         for part in sorted(self.week):
             # Again while a kept step leaves a section stacked, from the week it left: on a
             # generated 300-patient roster one step took one of two such sections apart, and
@@ -347,25 +355,28 @@ class Stepwise:
                 along = sorted((d for d in sections if d not in stacked),
                                key=lambda d: (-sum(share[program[m]] for m in d.members),
                                               d.slots, d.facilitator))[:RESPREAD_ALONG]
-                saved = self.week
-                try:
-                    now = None
-                    if self.decide({part}, relax=False, work=RESPREAD_WORK,
-                                   freed={part: stacked + along}):
-                        now = measure(self.plan.roster, self.schedule()).objective
-                except BaseException:  # Ctrl-C before the step was judged: it is not kept
-                    self.week = saved
-                    raise
-                if now is not None and now <= score - POLISH_MIN_GAIN:
-                    score, better = now, True
-                    self.stats.polished += 1
-                    self.on_better(now)
-                    continue
-                self.week = saved
-                break
+                if not self.decide_if(gains, {part}, relax=False, work=RESPREAD_WORK,
+                                      freed={part: stacked + along}):
+                    break
+                better = True
+                self.stats.polished += 1
+                self.on_better(score)
         return better
 
     # --- one step -----------------------------------------------------------------------------
+
+    def decide_if(self, keep: Callable[[], bool], parts: set[int], **kw) -> bool:
+        """decide(parts, **kw), the week it leaves kept only if keep() (which judges it) says
+        so; a step cut short by an exception (Ctrl-C) before it is judged is not kept."""
+        saved = self.week
+        try:
+            if self.decide(parts, **kw) and keep():
+                return True
+        except BaseException:
+            self.week = saved
+            raise
+        self.week = saved
+        return False
 
     def decide(self, parts: set[int], relax: bool, lean: bool = False,
                reserve: dict | None = None, freed: dict[int, list[SectionDraft]] | None = None,
