@@ -11,9 +11,11 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
+from .check import check_schedule
 from .domain import DAY_NAMES, THERAPY, Roster, key
 from .parsing import or_list
 from .rules import MEMBERS_PER_ROLE_MODEL, RULE_BY_KEY, SAME_DAY_UNITS, SOFT_RULES, weight_of
@@ -108,9 +110,11 @@ class Quality:
         }
 
 
-def measure(roster: Roster, schedule: Schedule) -> Quality:
-    """Every soft rule's figures for this week, with the solver's bound for the gap."""
-    week = _Week(roster, schedule)
+def measure(roster: Roster, schedule: Schedule, explain: bool = True) -> Quality:
+    """Every soft rule's figures for this week, with the solver's bound for the gap.
+    explain=False leaves out what trying other members would do (the solver, scoring many
+    weeks, needs only the figures)."""
+    week = _Week(roster, schedule, explain)
     results = []
     for rule in SOFT_RULES:
         result = MEASURES[rule.key](week)
@@ -120,11 +124,17 @@ def measure(roster: Roster, schedule: Schedule) -> Quality:
     return Quality(results, objective, schedule.best_bound, week.staff_load())
 
 
+def week_score(roster: Roster, schedule: Schedule) -> float:
+    """The week's penalty in points, as the report counts it (for the solver's comparisons)."""
+    return measure(roster, schedule, explain=False).objective
+
+
 class _Week:
     """The week with the lookups every measure needs."""
 
-    def __init__(self, roster: Roster, schedule: Schedule):
+    def __init__(self, roster: Roster, schedule: Schedule, explain: bool = True):
         self.roster = roster
+        self.explain = explain
         self.schedule = schedule
         self.sections = schedule.sections
         self.patients = {p.id: p for p in roster.patients}
@@ -156,6 +166,63 @@ class _Week:
         return [o for o in self.sections_of[pid] if o.group != to.group
                 and any(m.day == n.day and m.start < n.end and n.start < m.end
                         for m in o.meetings for n in to.meetings)]
+
+    def change_members(self, members: dict[Section, tuple[str, ...]]
+                       ) -> tuple[list[str], dict[str, float]]:
+        """What giving these sections these members would do: the hard rules it would break
+        (their labels) and the points it would change, by rule. Checked on the changed
+        sections and the movers' weeks only; a move within a group changes nothing else."""
+        movers = set().union(*(set(new) ^ set(sec.patients) for sec, new in members.items()))
+        around = {s for pid in movers for s in self.sections_of[pid]} | set(members)
+        before = [m for s in around for m in s.meetings]
+        after = [replace(m, patients=tuple(sorted(members[s]))) if s in members else m
+                 for s in around for m in s.meetings]
+        # The checker sees only these patients, and what it finds before the change (their
+        # groups elsewhere are not in view) is not the change's doing.
+        involved = {pid for s in members for pid in s.patients} | movers
+        roster = replace(self.roster, patients=[p for p in self.roster.patients
+                                                if p.id in involved], pins=[])
+        found = {v.text for v in check_schedule(roster, replace(self.schedule, meetings=before))}
+        labels = [v.label for v in check_schedule(roster, replace(self.schedule, meetings=after))
+                  if v.text not in found]
+        cost: dict[str, float] = defaultdict(float)
+        for sec, new in members.items():
+            if self.groups[sec.group].is_peer:
+                for rule, units in (("role_model_mix", self._mix_units),
+                                    ("shared_experience", self._track_units)):
+                    cost[rule] += weight_of(self.roster.weights, rule) * (
+                        units(new) - units(sec.patients))
+        was = self.attended_slots(before)
+        now = self.attended_slots(after)
+        cost["compact_days"] = weight_of(self.roster.weights, "compact_days") * sum(
+            self.idle_gaps(pid, now[pid]) - self.idle_gaps(pid, was[pid]) for pid in movers)
+        return labels, {k: round(v, 2) for k, v in cost.items() if abs(v) > 1e-9}
+
+    def _mix_units(self, members) -> int:
+        return role_model_units(len(members),
+                                sum(self.roster.is_role_model(self.patients[m]) for m in members),
+                                sum(self.roster.is_newcomer(self.patients[m]) for m in members))
+
+    def _track_units(self, members) -> int:
+        return max(0, len({key(self.patients[m].track) for m in members
+                           if self.patients[m].track}) - 1)
+
+    def attended_slots(self, meetings) -> dict[str, set[int]]:
+        """Each patient's attended slot indexes."""
+        attended = defaultdict(set)
+        for m in meetings:
+            slot = self.slot_at.get((m.day, m.start))
+            if slot is not None:
+                for pid in m.patients:
+                    attended[pid].add(slot.index)
+        return attended
+
+    def idle_gaps(self, pid: str, attended: set[int]) -> int:
+        """Compact days units of one patient's week."""
+        by_day = defaultdict(list)
+        for t in sorted(self.free[pid]):
+            by_day[self.roster.slots[t].day].append(t)
+        return sum(idle_gaps([t in attended for t in slots]) for slots in by_day.values())
 
     def can_switch(self, pid: str, to: Section) -> bool:
         """Whether pid could attend section to instead of their section of its group, as far
@@ -598,14 +665,73 @@ def _why_not_mixed(week: _Week, sec: Section, secs: list[Section], short: int,
         if not fewer:
             parts.append("no other section has room for one more newcomer in an even spread")
         else:
-            free = sum(any(week.can_switch(pid, o) for o in fewer) for pid in new_here)
+            free = [pid for pid in new_here if any(week.can_switch(pid, o) for o in fewer)]
             names = ", ".join(o.name for o in fewer[:6])
             if len(fewer) > 6:
                 names += f" and {len(fewer) - 6} more"
-            parts.append(f"of its {len(new_here)} newcomers, {_how_many(free)} free at the "
-                         f"times of a section with fewer newcomers ({names})")
+            said = (f"of its {len(new_here)} newcomers, {_how_many(len(free))} free at the "
+                    f"times of a section with fewer newcomers ({names})")
+            if free and week.explain:
+                said += ": " + _what_moving_does(
+                    week, {pid: (sec, fewer) for pid in free},
+                    lambda b: not roster.is_newcomer(week.patients[b]))
+            parts.append(said)
     text = "; ".join(parts)
     return text[0].upper() + text[1:] + "."
+
+
+def _what_moving_does(week: _Week, movers: dict[str, tuple[Section, list[Section]]],
+                      partner: Callable[[str], bool]) -> str:
+    """For members free at other sections' times (pid -> their section, those sections):
+    whether moving there, or changing places with a member of it that partner allows, would
+    break a hard rule, and if not, what it would cost. Times, rooms and everyone else stay."""
+    blocked: Counter[str] = Counter()  # movers every move of breaks a rule
+    broken: Counter[str] = Counter()  # rule labels, over all such moves
+    best: dict[str, tuple[float, str, dict[str, float]]] = {}
+    for pid, (sec, targets) in movers.items():
+        for o in targets:
+            if not week.can_switch(pid, o):
+                continue
+            for b in [None] + [b for b in o.patients if partner(b) and week.can_switch(b, sec)]:
+                labels, cost = week.change_members(
+                    {sec: tuple(m for m in sec.patients if m != pid) + ((b,) if b else ()),
+                     o: tuple(m for m in o.patients if m != b) + (pid,)})
+                if labels:
+                    broken.update(labels)
+                    continue
+                total = round(sum(cost.values()), 2)
+                how = f"{week.patient_text(pid)} to {o.name}"
+                if b:
+                    how += f" in place of {week.patient_text(b)}"
+                if pid not in best or total < best[pid][0]:
+                    best[pid] = (total, how, cost)
+        if pid not in best:
+            blocked[pid] += 1
+    free = movers
+    parts = []
+    if blocked:
+        labels = or_list([label for label, _ in broken.most_common(3)])
+        parts.append(f"for {_all(len(blocked), len(free))}, every move or exchange there breaks "
+                     f"a rule ({labels})")
+    for label, chosen in (("costs more than it gains", [v for v in best.values() if v[0] > 0]),
+                          ("costs as much as it gains", [v for v in best.values() if v[0] == 0]),
+                          ("lowers the week's penalty", [v for v in best.values() if v[0] < 0])):
+        if chosen:
+            total, how, cost = min(chosen)
+            example = "the cheapest" if total > 0 else "for example"
+            parts.append(f"for {_all(len(chosen), len(free))}, the best move there {label} "
+                         f"({example}, {how}: {_points(cost)})")
+    return "; ".join(parts)
+
+
+def _all(n: int, of: int) -> str:
+    return f"all {n}" if n == of and n > 1 else str(n)
+
+
+def _points(cost: dict[str, float]) -> str:
+    """'compact days +8, role-model mix -4': what a change does to each rule it touches."""
+    return ", ".join(f"{RULE_BY_KEY[k].title.lower()} {v:+g}"
+                     for k, v in sorted(cost.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _how_many(n: int) -> str:
@@ -700,26 +826,14 @@ def idle_gaps(pattern: list[bool]) -> int:
 
 def compact_days(week: _Week) -> RuleResult:
     """Idle gaps between a patient's sessions on one day."""
-    attended = defaultdict(set)
-    for m in week.schedule.meetings:
-        slot = week.slot_at.get((m.day, m.start))
-        if slot is not None:
-            for pid in m.patients:
-                attended[pid].add(slot.index)
+    attended = week.attended_slots(week.schedule.meetings)
     units, possible, misses = 0, 0, []
     for p in week.roster.patients:
-        by_day = defaultdict(list)
-        for t in sorted(week.free[p.id]):
-            by_day[week.roster.slots[t].day].append(t)
-        gaps, days_with_two = 0, False
-        for day, slots in by_day.items():
-            pattern = [t in attended[p.id] for t in slots]
-            if sum(pattern) >= 2:
-                days_with_two = True
-            gaps += idle_gaps(pattern)
-        if not days_with_two:
+        days = Counter(week.roster.slots[t].day for t in attended[p.id] & week.free[p.id])
+        if not days or max(days.values()) < 2:
             continue
         possible += 1
+        gaps = week.idle_gaps(p.id, attended[p.id])
         if gaps:
             units += gaps
             misses.append(Miss("patient", p.id,

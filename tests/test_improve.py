@@ -1,6 +1,6 @@
 """Improving a complete stepwise week: exchange rounds, polish's patience, the best week kept.
 
-Each test scripts the report's score step by step (a stand-in for measure), so what is
+Each test scripts the report's score step by step (a stand-in for week_score), so what is
 tested is when the loops stop and which week they leave, not the passes themselves.
 """
 
@@ -56,9 +56,9 @@ class Week:
 
 @pytest.fixture
 def scripted(monkeypatch):
-    """measure() reads the stand-in's score; EXCHANGES becomes one pass following a script
-    of scores (None: the pass changes nothing)."""
-    monkeypatch.setattr(solve_module, "measure", lambda _r, w: SimpleNamespace(objective=w.score))
+    """week_score() reads the stand-in's score; EXCHANGES becomes one pass following a
+    script of scores (None: the pass changes nothing)."""
+    monkeypatch.setattr(solve_module, "week_score", lambda _r, w: w.score)
 
     def install(scores: list[float | None]):
         script = list(scores)
@@ -149,8 +149,7 @@ def many_parts(generated):
 def polish_with(steps, monkeypatch, scores: list[float], work: float):
     """Polish where every step changes the week, is given `work` and scores as scripted."""
     script = iter(scores)
-    monkeypatch.setattr(stepwise_module, "measure",
-                        lambda _r, _s: SimpleNamespace(objective=next(script, scores[-1])))
+    monkeypatch.setattr(stepwise_module, "week_score", lambda _r, _s: next(script, scores[-1]))
     steps.stats.work = 0.0
     decided = []
 
@@ -162,7 +161,7 @@ def polish_with(steps, monkeypatch, scores: list[float], work: float):
         return True
     steps.decide = decide
     steps.on_better = lambda _s: None
-    steps.schedule = lambda: None  # measure is scripted
+    steps.schedule = lambda: None  # week_score is scripted
     steps.polish()
     return decided
 

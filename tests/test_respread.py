@@ -7,7 +7,6 @@ import importlib
 import json
 import time
 from dataclasses import replace
-from types import SimpleNamespace
 
 import pytest
 
@@ -74,8 +73,7 @@ def scripted_steps(monkeypatch, scores, spread_at):
     (part,) = steps.week
     calls = []
     script = iter(scores)
-    monkeypatch.setattr(stepwise_module, "measure",
-                        lambda _r, _s: SimpleNamespace(objective=next(script)))
+    monkeypatch.setattr(stepwise_module, "week_score", lambda _r, _s: next(script))
 
     def decide(parts, **_kw):
         calls.append(parts)
@@ -103,11 +101,11 @@ def test_ctrl_c_before_a_step_is_judged_leaves_the_week_as_it_was(monkeypatch):
     steps, calls = scripted_steps(monkeypatch, [], spread_at=1)
     before = steps.week
 
-    def measure_then_ctrl_c(_r, _s):  # the week's score; Ctrl-C while judging the step
+    def score_then_ctrl_c(_r, _s):  # the week's score; Ctrl-C while judging the step
         if not calls:
-            return SimpleNamespace(objective=100.0)
+            return 100.0
         raise KeyboardInterrupt
-    monkeypatch.setattr(stepwise_module, "measure", measure_then_ctrl_c)
+    monkeypatch.setattr(stepwise_module, "week_score", score_then_ctrl_c)
     with pytest.raises(KeyboardInterrupt):
         steps.respread()
     assert len(calls) == 1 and steps.week == before

@@ -22,6 +22,7 @@ from tiny import (
     when,
 )
 
+from scheduler.check import check_schedule
 from scheduler.rules import RULE_BY_KEY, SOFT_RULES
 
 SETTLED = WEEK_OF - dt.timedelta(days=10)  # neither newcomer nor role model
@@ -505,13 +506,13 @@ def test_of_two_members_at_the_top_the_one_whose_groups_the_idle_one_could_lead_
 
 # --- role-model mix and spread: what a miss that could be improved says --------------------
 
-def peer_week(x, y, people):
+def peer_week(x, y, people, min_size=1, weights=None):
     """Peer group A: section A at Mon 9:00 with x, section B at Tue 9:00 with y."""
     from scheduler.solution import Meeting, Schedule
 
     r = roster(slots("Mon 9:00-10:00", "Tue 9:00-10:00"),
-               groups=[group("A", kind="peer", skill="peer")],
-               staff_list=[staff("S1", ("peer",))], patient_list=people)
+               groups=[group("A", kind="peer", skill="peer", min_size=min_size)],
+               staff_list=[staff("S1", ("peer",))], patient_list=people, weights=weights)
     return r, Schedule(status="feasible", week_of=WEEK_OF, center="Tiny", meetings=[
         Meeting("A", "A", 0, 540, 600, "R1", "S1", tuple(x)),
         Meeting("A", "B", 1, 540, 600, "R1", "S1", tuple(y))])
@@ -521,21 +522,78 @@ def newcomer(pid, **kw):
     return patient(pid, admitted=NEWCOMER, role_model=False, **kw)
 
 
-@pytest.mark.parametrize("away, told", [
-    ("", "3 are free"),
-    ("Tue", "none is free"),
+@pytest.mark.parametrize("away, min_size, weights, p1_away, told", [
+    ("", 1, None, "Mon", "3 are free at the times of a section with fewer newcomers (B): for "
+     "all 3, the best move there lowers the week's penalty (for example, patient N1 to B: shared "
+     "experience +3, role-model mix -8)"),
+    ("Tue", 1, None, "Mon", "none is free at the times of a section with fewer newcomers (B)"),
+    # A section of 4 at its Min size: nobody may leave, and B's members are away on Monday.
+    ("", 4, None, "Mon", "3 are free at the times of a section with fewer newcomers (B): for "
+     "all 3, every move or exchange there breaks a rule (the right groups and section sizes)"),
+    # ... unless P1 is free then, to change places.
+    ("", 4, None, "", "3 are free at the times of a section with fewer newcomers (B): for all "
+     "3, the best move there lowers the week's penalty (for example, patient N1 to B in place "
+     "of patient P1: shared experience +6, role-model mix -8)"),
+    ("", 1, {"shared_experience": 10}, "Mon", "3 are free at the times of a section with fewer "
+     "newcomers (B): for all 3, the best move there costs more than it gains (the cheapest, "
+     "patient N1 to B: shared experience +10, role-model mix -8)"),
+    ("", 1, {"shared_experience": 8}, "Mon", "3 are free at the times of a section with fewer "
+     "newcomers (B): for all 3, the best move there costs as much as it gains (for example, "
+     "patient N1 to B: shared experience +8, role-model mix -8)"),
 ])
-def test_clustered_newcomers_say_whether_they_could_go_elsewhere(away, told):
+def test_clustered_newcomers_say_what_moving_them_would_do(away, min_size, weights, p1_away,
+                                                           told):
+    """A: M1 and newcomers N1-N3 (alcohol); B: M2 and P1 (opioids); M2 away on Monday."""
+    from scheduler.quality import measure
+
+    people = ([patient("M1", role_model=True, track="alcohol"),
+               patient("M2", role_model=True, track="opioids", unavailable="Mon"),
+               patient("P1", role_model=False, track="opioids", unavailable=p1_away)]
+              + [newcomer(f"N{i}", unavailable=away, track="alcohol") for i in (1, 2, 3)])
+    r, s = peer_week(["M1", "N1", "N2", "N3"], ["M2", "P1"], people, min_size, weights)
+    miss = next(m for m in measure(r, s).rule("role_model_mix").misses if "newcomers" in m.text)
+    assert miss.unavoidable is None
+    assert miss.detail == f"Of its 3 newcomers, {told}."
+
+
+def test_a_move_that_leaves_a_newcomer_waiting_between_groups_counts_the_idle_gap():
+    """M1 and newcomers N1-N3 have T at Mon 9:00 and peer section A at 10:00; B meets at
+    11:00, so moving there leaves an hour's wait. B's members have U at 10:00, which counts
+    towards their two hours although no mover is in it."""
+    from scheduler.quality import measure
+    from scheduler.solution import Meeting, Schedule
+
+    new = ("N1", "N2", "N3")
+    r = roster(slots("Mon 9:00-10:00", "Mon 10:00-11:00", "Mon 11:00-12:00"),
+               programs=[program(min_hours=2)],
+               groups=[group("T", required=False), group("U", required=False),
+                       group("A", kind="peer", skill="peer")],
+               staff_list=[staff("S1", ("cbt", "peer")), staff("S2")],
+               rooms=[room("R1"), room("R2")],
+               patient_list=[patient("M1", role_model=True), patient("M2", role_model=True),
+                             patient("P1", role_model=False)] + [newcomer(n) for n in new])
+    s = Schedule(status="feasible", week_of=WEEK_OF, center="Tiny", meetings=[
+        Meeting("T", "", 0, 540, 600, "R1", "S1", ("M1",) + new),
+        Meeting("U", "", 0, 600, 660, "R2", "S2", ("M2", "P1")),
+        Meeting("A", "A", 0, 600, 660, "R1", "S1", ("M1",) + new),
+        Meeting("A", "B", 0, 660, 720, "R1", "S1", ("M2", "P1"))])
+    assert check_schedule(r, s) == []
+    (miss,) = measure(r, s).rule("role_model_mix").misses
+    assert miss.detail.endswith("for all 3, the best move there lowers the week's penalty (for "
+                                "example, patient N1 to B: compact days +2, role-model mix -8).")
+
+
+def test_the_solver_scores_weeks_without_trying_other_members():
     from scheduler.quality import measure
 
     people = [patient("M1", role_model=True), patient("M2", role_model=True),
-              patient("P1", role_model=False)] + [newcomer(f"N{i}", unavailable=away)
-                                                  for i in (1, 2, 3)]
+              patient("P1", role_model=False)] + [newcomer(f"N{i}") for i in (1, 2, 3)]
     r, s = peer_week(["M1", "N1", "N2", "N3"], ["M2", "P1"], people)
-    (miss,) = measure(r, s).rule("role_model_mix").misses
-    assert miss.unavoidable is None
-    assert miss.detail == (f"Of its 3 newcomers, {told} at the times of a section with fewer "
-                           "newcomers (B).")
+    brief, full = measure(r, s, explain=False), measure(r, s)
+    assert brief.objective == full.objective
+    (miss,) = brief.rule("role_model_mix").misses
+    assert miss.detail == "Of its 3 newcomers, 3 are free at the times of a section with fewer " \
+                          "newcomers (B)."
 
 
 def test_a_section_short_of_role_models_says_how_many_others_could_spare():

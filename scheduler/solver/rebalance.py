@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 
 from ..domain import THERAPY
-from ..quality import measure
+from ..quality import week_score
 from ..rules import weight_of
 from .split import SectionDraft
 
@@ -33,13 +33,13 @@ def only_if_better(steps, change) -> int:
     only if the report's measure of the week agrees that it got better, and never when it is
     cut short by an exception (Ctrl-C)."""
     before_week = {part: list(ds) for part, ds in steps.week.items()}
-    before = measure(steps.plan.roster, steps.schedule()).objective
+    before = week_score(steps.plan.roster, steps.schedule())
     try:
         made = change()
     except BaseException:  # Ctrl-C between two moves of one change: none of it is kept
         steps.week = before_week
         raise
-    if made and measure(steps.plan.roster, steps.schedule()).objective >= before:
+    if made and week_score(steps.plan.roster, steps.schedule()) >= before:
         steps.week = before_week
         return 0
     return made

@@ -83,5 +83,5 @@ def regroup_for_therapists(steps, out_of_time) -> int:
 
 def _measure(steps) -> tuple[float, int]:
     """The week's penalty and how many patients miss their therapist, as the report counts."""
-    quality = measure(steps.plan.roster, steps.schedule())
+    quality = measure(steps.plan.roster, steps.schedule(), explain=False)
     return quality.objective, next(r.units for r in quality.rules if r.key == "own_therapist")

@@ -12,7 +12,7 @@ from ortools.sat.python import cp_model
 
 from ..conflicts import Conflict
 from ..domain import Roster
-from ..quality import measure
+from ..quality import week_score
 from ..rules import SCALE
 from ..solution import Schedule
 from ..unmet import find_unmet
@@ -191,7 +191,7 @@ def _best_effort(roster: Roster, plan: Plan, options, progress, clock, stats) ->
         if schedule.unmet:
             schedule.status = result.status = "partial"
             # The solver's figures include what is lost; the quality score does not.
-            schedule.objective = measure(roster, schedule).objective
+            schedule.objective = week_score(roster, schedule)
             schedule.best_bound = None
     result.conflicts = conflicts
     return _finish(result, plan, {**stats, "best_effort": True}, clock)
@@ -266,7 +266,7 @@ EXCHANGES = (("electives_dropped", drop_unneeded_electives),
 
 def _score(steps) -> float:
     """The week's penalty as the report measures it."""
-    return measure(steps.plan.roster, steps.schedule()).objective
+    return week_score(steps.plan.roster, steps.schedule())
 
 
 def _exchanges(steps, out_of_time, stats, better) -> float:
@@ -407,7 +407,7 @@ def _stepwise_week(plan, options, progress, clock, budget_end, stats, polish,
         if complete:
             state["solutions"] = 1
             stats["first_schedule_seconds"] = round(clock.elapsed(), 3)
-            state["score"] = measure(plan.roster, steps.schedule()).objective
+            state["score"] = week_score(plan.roster, steps.schedule())
             progress(Progress("solution", clock.elapsed(), 1, state["score"]))
             if polish:
                 def late() -> bool:
@@ -476,9 +476,10 @@ def _whole_pattern_week(plan, options, progress, clock, budget_end, stats):
         drafts, values, interrupted = _pattern_phase(stage1, plan, options, progress, clock,
                                                      budget_end, phase, stats)
         if drafts is not None:
-            points = measure(plan.roster, Schedule("feasible", meetings_from(plan.roster, drafts)))
-            if best is None or points.objective < best_points:
-                best, best_points = drafts, points.objective
+            points = week_score(plan.roster,
+                                Schedule("feasible", meetings_from(plan.roster, drafts)))
+            if best is None or points < best_points:
+                best, best_points = drafts, points
             stats.setdefault("first_schedule_seconds", round(clock.elapsed(), 3))
             _hint_stage1(stage1, values)
         if interrupted or time.perf_counter() >= budget_end - 0.5:
@@ -539,7 +540,7 @@ def _result_from_drafts(roster: Roster, drafts, stats, interrupted) -> SolveResu
         center=roster.settings.center,
         warnings=list(roster.warnings),
     )
-    schedule.objective = measure(roster, schedule).objective
+    schedule.objective = week_score(roster, schedule)
     stats = {**stats, "interrupted": interrupted, "solver_status": "PATTERNS"}
     return SolveResult("feasible", schedule, stats)
 

@@ -33,7 +33,7 @@ from typing import Callable
 from ortools.sat.python import cp_model
 
 from ..domain import key
-from ..quality import measure
+from ..quality import week_score
 from ..solution import Schedule
 from .constraints import LOST_WEIGHTS
 from .patterns import Fixed, PatternModel
@@ -289,7 +289,7 @@ class Stepwise:
         """Phase 3: each part again under every hard rule, for the soft rules; another pass
         while the last one made the week better by the report's measure, until time is up or
         POLISH_PATIENCE units of work bring no gain."""
-        score = best = measure(self.plan.roster, self.schedule()).objective
+        score = best = week_score(self.plan.roster, self.schedule())
         gained_at = self.stats.work
         while True:
             start = score
@@ -308,7 +308,7 @@ class Stepwise:
                                least_work=POLISH_LEAST_WORK) \
                         and sorted(self.week[part], key=repr) != before:
                     self.stats.polished += 1
-                    now = measure(self.plan.roster, self.schedule()).objective
+                    now = week_score(self.plan.roster, self.schedule())
                     self.on_better(now)
                     if now <= best - POLISH_MIN_GAIN:
                         best, gained_at = now, self.stats.work
@@ -333,7 +333,7 @@ class Stepwise:
 
         def gains() -> bool:
             nonlocal score
-            now = measure(self.plan.roster, self.schedule()).objective
+            now = week_score(self.plan.roster, self.schedule())
             if now > score - POLISH_MIN_GAIN:
                 return False
             score = now
@@ -350,7 +350,7 @@ class Stepwise:
                 if not stacked:
                     break
                 if score is None:
-                    score = measure(self.plan.roster, self.schedule()).objective
+                    score = week_score(self.plan.roster, self.schedule())
                 share = Counter(program[m] for d in stacked for m in d.members)
                 along = sorted((d for d in sections if d not in stacked),
                                key=lambda d: (-sum(share[program[m]] for m in d.members),
