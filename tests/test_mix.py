@@ -116,3 +116,23 @@ def test_nobody_leaves_their_own_therapists_section_for_a_shorter_day():
     # Even where the week's measure would call it a gain.
     steps, made = run_therapy(therapy_roster(p2_therapist="S2", weights={"compact_days": 50}))
     assert made == 0 and members(steps)[("A", 2)] == ("P2", "P3")
+
+
+def tied_roster(compact_weight):
+    """N1 also has B at 9:00, so moving to A's 11:00 section leaves them waiting an hour; N2
+    and N3 cannot come at 11:00."""
+    late = "Mon 11:00-12:00"
+    return peer_roster([model("M1"), new("N1", program="Day"), new("N2", unavailable=late),
+                        new("N3", unavailable=late), model("M2"), plain("P1")],
+                       weights={"compact_days": compact_weight}, with_b=True)
+
+
+def test_at_equal_penalty_a_newcomer_moves_to_where_fewer_newcomers_are():
+    # One pair of newcomers fewer (2 x 4 points) against one idle gap (8 points).
+    steps, made = run(tied_roster(8), ["M1", "N1", "N2", "N3"], ["M2", "P1"], b=["N1"])
+    assert made == 1 and members(steps)[("A", 2)] == ("M2", "N1", "P1")
+
+
+def test_a_newcomer_stays_where_moving_costs_more_than_it_gains():
+    steps, made = run(tied_roster(9), ["M1", "N1", "N2", "N3"], ["M2", "P1"], b=["N1"])
+    assert made == 0 and members(steps)[("A", 1)] == ("M1", "N1", "N2", "N3")

@@ -7,7 +7,9 @@ section of twelve with one role model. Here two members of sections of the same 
 change places (or one moves to a section with room) whenever every hard rule still holds
 and the week's penalty falls, counted as the report counts it for the rules such a move can
 change: role-model mix and shared experience of the two sections, compact days of the two
-patients. Times, rooms and facilitators stay as they are.
+patients. At equal penalty a change that puts fewer newcomers together is made too: the
+report counts the sections that meet role-model mix. Times, rooms and facilitators stay as
+they are.
 
 Members of therapy groups' sections change places the same way for compact days alone (the
 peer rules do not apply there): a patient waiting an hour between groups moves to the
@@ -21,18 +23,26 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 
 from ..domain import key
-from ..quality import idle_gaps, role_model_units
+from ..quality import idle_gaps, measure, role_model_units
 from ..rules import weight_of
 from .rebalance import only_if_better
 from .split import SectionDraft, seats
 from .swaps import _Check
 
 
+# Gains are sums of two-decimal weights: anything smaller is rounding.
+TIE = 1e-6
+
+
 def mix_swaps(steps, out_of_time) -> int:
     """Moves and exchanges made; steps.week is updated in place."""
     if steps.last:  # with last week, staying with the same peers ranks higher
         return 0
-    return only_if_better(steps, lambda: _Mixer(steps).run(out_of_time))
+
+    def judge():
+        quality = measure(steps.plan.roster, steps.schedule(), explain=False)
+        return quality.objective, quality.rule("role_model_mix").units
+    return only_if_better(steps, lambda: _Mixer(steps).run(out_of_time), judge)
 
 
 class _Mixer:
@@ -79,6 +89,10 @@ class _Mixer:
 
     def _after(self, stats, out: str, into: str | None) -> float:
         """The cost of a section with these stats once out leaves and into joins."""
+        return self._cost(*self._after_stats(stats, out, into))
+
+    def _after_stats(self, stats, out: str, into: str | None) -> tuple[int, int, int, int]:
+        """Size, role models, newcomers and tracks once out leaves and into joins."""
         size, models, new, tracks = stats
         distinct = len(tracks)
         t_out = self.track[out]
@@ -93,14 +107,22 @@ class _Mixer:
         else:
             size, models, new = (size - 1, models - (out in self.models),
                                  new - (out in self.new))
-        return self._cost(size, models, new, distinct)
+        return size, models, new, distinct
+
+    def _spreads(self, x, y, x_after, y_after) -> bool:
+        """Whether role-model mix units fall (at equal penalty that is the better week: the
+        report counts the sections that meet the rule)."""
+        return self.peer and (role_model_units(*x_after[:3]) + role_model_units(*y_after[:3])
+                              < role_model_units(*x[:3]) + role_model_units(*y[:3]))
 
     def _joined(self, stats, pid: str) -> float:
+        return self._cost(*self._joined_stats(stats, pid))
+
+    def _joined_stats(self, stats, pid: str) -> tuple[int, int, int, int]:
         size, models, new, tracks = stats
         t = self.track[pid]
         distinct = len(tracks) + (1 if t and tracks[t] == 0 else 0)
-        return self._cost(size + 1, models + (pid in self.models), new + (pid in self.new),
-                          distinct)
+        return size + 1, models + (pid in self.models), new + (pid in self.new), distinct
 
     def _gaps(self, pid: str, attends: set[int], days) -> int:
         """Idle gaps on these days (as quality.compact_days counts them)."""
@@ -143,7 +165,7 @@ class _Mixer:
             self.peer = g.is_peer
             if not self.peer and not self.w_compact:
                 continue  # in therapy groups only compact days can gain
-            # Each change lowers the penalty, so this ends.
+            # Each change lowers the penalty, or at equal penalty the newcomer pairs: this ends.
             self.compact: dict[tuple[str, int], float | None] = {}
             while not out_of_time():
                 changes = self._one_round(part, out_of_time)
@@ -180,7 +202,9 @@ class _Mixer:
                     base = costs[i] + costs[j] + compact[a, j]
                     if len(x.members) > g.min_size and len(y.members) < room_for[j]:
                         moved = base - self._after(stats[i], a, None) - self._joined(stats[j], a)
-                        if moved > 1e-9:
+                        if moved > TIE or (moved > -TIE and self._spreads(
+                                stats[i], stats[j], self._after_stats(stats[i], a, None),
+                                self._joined_stats(stats[j], a))):
                             options.append((-moved, 1, a, "", i, j))
                     if i > j:
                         continue  # each exchange once
@@ -189,7 +213,9 @@ class _Mixer:
                             continue
                         gain = (base + compact[b, i] - self._after(stats[i], a, b)
                                 - self._after(stats[j], b, a))
-                        if gain > 1e-9:
+                        if gain > TIE or (gain > -TIE and self._spreads(
+                                stats[i], stats[j], self._after_stats(stats[i], a, b),
+                                self._after_stats(stats[j], b, a))):
                             options.append((-gain, 2, a, b, i, j))
         touched: set[int] = set()
         # At equal gain a move (one patient's week changes) before an exchange (two).

@@ -28,18 +28,19 @@ def rebalance_facilitators(steps, out_of_time) -> int:
     return only_if_better(steps, lambda: _Loads(steps).run(out_of_time))
 
 
-def only_if_better(steps, change) -> int:
+def only_if_better(steps, change, judge=None) -> int:
     """Run change() (it returns how many changes it made to steps.week) and keep what it did
-    only if the report's measure of the week agrees that it got better, and never when it is
-    cut short by an exception (Ctrl-C)."""
+    only if the report's measure of the week agrees that it got better (or judge(), lower is
+    better, when given), and never when it is cut short by an exception (Ctrl-C)."""
+    judge = judge or (lambda: week_score(steps.plan.roster, steps.schedule()))
     before_week = {part: list(ds) for part, ds in steps.week.items()}
-    before = week_score(steps.plan.roster, steps.schedule())
+    before = judge()
     try:
         made = change()
     except BaseException:  # Ctrl-C between two moves of one change: none of it is kept
         steps.week = before_week
         raise
-    if made and week_score(steps.plan.roster, steps.schedule()) >= before:
+    if made and judge() >= before:
         steps.week = before_week
         return 0
     return made
