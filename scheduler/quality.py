@@ -16,10 +16,10 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from .check import check_schedule
-from .domain import DAY_NAMES, THERAPY, Roster, key
+from .domain import DAY_NAMES, THERAPY, Roster, clock, key
 from .parsing import or_list
 from .rules import MEMBERS_PER_ROLE_MODEL, RULE_BY_KEY, SAME_DAY_UNITS, SOFT_RULES, weight_of
-from .solution import Schedule, Section
+from .solution import Meeting, Schedule, Section
 
 BALANCED_SPREAD = 30  # percentage points within a skill team still called balanced
 
@@ -169,32 +169,60 @@ class _Week:
 
     def change_members(self, members: dict[Section, tuple[str, ...]]
                        ) -> tuple[list[str], dict[str, float]]:
-        """What giving these sections these members would do: the hard rules it would break
-        (their labels) and the points it would change, by rule. Checked on the changed
-        sections and the movers' weeks only; a move within a group changes nothing else."""
-        movers = set().union(*(set(new) ^ set(sec.patients) for sec, new in members.items()))
-        around = {s for pid in movers for s in self.sections_of[pid]} | set(members)
-        before = [m for s in around for m in s.meetings]
-        after = [replace(m, patients=tuple(sorted(members[s]))) if s in members else m
-                 for s in around for m in s.meetings]
-        # The checker sees only these patients, and what it finds before the change (their
-        # groups elsewhere are not in view) is not the change's doing.
-        involved = {pid for s in members for pid in s.patients} | movers
-        roster = replace(self.roster, patients=[p for p in self.roster.patients
-                                                if p.id in involved], pins=[])
+        """What giving these sections these members would do (see what_if)."""
+        return self.what_if({sec: [replace(m, patients=tuple(sorted(new)))
+                                   for m in sec.meetings] for sec, new in members.items()})
+
+    def what_if(self, changes: dict[Section, list[Meeting]]
+                ) -> tuple[list[str], dict[str, float]]:
+        """What holding these sections' meetings like this instead would do: the hard rules
+        it would break (their labels) and the points it would change, by rule. Checked on
+        the changed sections, the weeks of everyone whose times change, the facilitators'
+        weeks and whatever meets at the new times; nothing else changes."""
+        def times(meetings, pid):
+            return {(m.day, m.start) for m in meetings if pid in m.patients}
+        movers = {pid for sec, new in changes.items()
+                  for pid in set(sec.patients) | {p for m in new for p in m.patients}
+                  if times(sec.meetings, pid) != times(new, pid)}
+        at, leaders = set(), set()  # new times, and who leads at new times or anew
+        for sec, new in changes.items():
+            fresh = {(m.day, m.start) for m in new} - {(m.day, m.start) for m in sec.meetings}
+            at |= fresh
+            if fresh or {m.facilitator for m in new} != {sec.facilitator}:
+                leaders |= {sec.facilitator} | {m.facilitator for m in new}
+        # The checker sees only the changed sections' members, and what it finds before the
+        # change (their groups elsewhere are not in view) is not the change's doing.
+        involved = {pid for sec, new in changes.items()
+                    for pid in set(sec.patients) | {p for m in new for p in m.patients}}
+        changed = {(s.group, s.name) for s in changes}
+        around = [replace(m, patients=tuple(p for p in m.patients if p in involved))
+                  for m in self.schedule.meetings
+                  if (m.group, m.section) not in changed
+                  and (movers & set(m.patients) or m.facilitator in leaders
+                       or (m.day, m.start) in at)]
+        before = around + [m for sec in changes for m in sec.meetings]
+        after = around + [m for ms in changes.values() for m in ms]
+        roster = replace(self.roster,
+                         patients=[p for p in self.roster.patients if p.id in involved],
+                         pins=[pin for pin in self.roster.pins if any(
+                             (pin.group, pin.section) == (s.group, s.name) for s in changes)])
         found = {v.text for v in check_schedule(roster, replace(self.schedule, meetings=before))}
         labels = [v.label for v in check_schedule(roster, replace(self.schedule, meetings=after))
                   if v.text not in found]
         cost: dict[str, float] = defaultdict(float)
-        for sec, new in members.items():
+        weight = lambda rule: weight_of(self.roster.weights, rule)  # noqa: E731
+        for sec, new in changes.items():
+            members = new[0].patients if new else ()
             if self.groups[sec.group].is_peer:
                 for rule, units in (("role_model_mix", self._mix_units),
                                     ("shared_experience", self._track_units)):
-                    cost[rule] += weight_of(self.roster.weights, rule) * (
-                        units(new) - units(sec.patients))
-        was = self.attended_slots(before)
-        now = self.attended_slots(after)
-        cost["compact_days"] = weight_of(self.roster.weights, "compact_days") * sum(
+                    cost[rule] += weight(rule) * (units(members) - units(sec.patients))
+            cost["spread"] += weight("spread") * (spread_units([m.day for m in new])
+                                                  - spread_units([m.day for m in sec.meetings]))
+            cost["same_room"] += weight("same_room") * (len({m.room for m in new})
+                                                        - len(sec.rooms))
+        was, now = self.attended_slots(before), self.attended_slots(after)
+        cost["compact_days"] = weight("compact_days") * sum(
             self.idle_gaps(pid, now[pid]) - self.idle_gaps(pid, was[pid]) for pid in movers)
         return labels, {k: round(v, 2) for k, v in cost.items() if abs(v) > 1e-9}
 
@@ -435,6 +463,13 @@ def _sections_text(week: _Week, sections: list[Section]) -> str:
                      for group, secs in sorted(by_group.items()))
 
 
+def spread_units(days: list[int]) -> int:
+    """Spread units of a section meeting on these days (one entry per meeting)."""
+    distinct = set(days)
+    return (SAME_DAY_UNITS * (len(days) - len(distinct))
+            + sum(1 for d in distinct if d + 1 in distinct))
+
+
 def spread(week: _Week) -> RuleResult:
     """Sections meeting twice on a day, or on neighbouring days when spacing was possible."""
     units, satisfied, possible, misses = 0, 0, 0, []
@@ -443,10 +478,7 @@ def spread(week: _Week) -> RuleResult:
         if n < 2:
             continue
         possible += 1
-        days = {m.day for m in sec.meetings}
-        repeats = n - len(days)
-        adjacent = sum(1 for d in days if d + 1 in days)
-        cost = SAME_DAY_UNITS * repeats + adjacent
+        cost = spread_units([m.day for m in sec.meetings])
         units += cost
         best = _best_spread(_shared_days(week, sec), n)
         if cost <= best:
@@ -459,11 +491,88 @@ def spread(week: _Week) -> RuleResult:
                 why = "its members and facilitator are only all free on " + free_on
             else:
                 detail = f"Its members and facilitator have free time in common on {free_on}."
+                if week.explain:
+                    detail += " " + _what_moving_a_meeting_does(week, sec)
             misses.append(Miss("section", f"{sec.group}|{sec.name}",
                                f"{week.label(sec)} meets {on}", why, detail))
     return _result("spread", units, satisfied, possible,
                    f"{satisfied} of {possible} sections are spread as well as the week allows",
                    misses)
+
+
+def _what_moving_a_meeting_does(week: _Week, sec: Section) -> str:
+    """For a section spread worse than the week allows: what moving one of its meetings to a
+    time that spaces it better would do, the rest of the week as it is."""
+    now = spread_units([m.day for m in sec.meetings])
+    group = week.groups[sec.group]
+    mine = {(m.day, m.start) for m in sec.meetings}
+    others = [m for m in week.schedule.meetings if (m.group, m.section) != (sec.group, sec.name)
+              and (m.facilitator == sec.facilitator or set(m.patients) & set(sec.patients))]
+    rooms_taken = defaultdict(set)
+    for m in week.schedule.meetings:
+        rooms_taken[m.day, m.start].add(m.room)
+    moves = clash = no_room = breaking = 0
+    broken: Counter[str] = Counter()  # rule labels, over the moves that break one
+    best = None
+    for m in sec.meetings:
+        for slot in week.roster.slots:
+            if (slot.day, slot.start) in mine or spread_units(
+                    [x.day for x in sec.meetings if x is not m] + [slot.day]) >= now:
+                continue
+            if slot.index not in week.staff_free.get(sec.facilitator, set()) or any(
+                    slot.index not in week.free[pid] for pid in sec.patients):
+                continue  # someone is away then: not a move to weigh
+            moves += 1
+            if any(o.day == slot.day and o.start < slot.end and slot.start < o.end
+                   for o in others):
+                clash += 1
+                continue
+            room = next((r for r in sorted(week.roster.rooms, key=lambda r: r.name != m.room)
+                         if r.name not in rooms_taken[slot.day, slot.start]
+                         and not r.unavailable.blocks(slot)
+                         and r.capacity >= len(sec.patients) and group.room_needs <= r.features),
+                        None)
+            if room is None:
+                no_room += 1
+                continue
+            moved = replace(m, day=slot.day, start=slot.start, end=slot.end, room=room.name)
+            labels, cost = week.what_if({sec: [moved if x is m else x for x in sec.meetings]})
+            if labels:
+                breaking += 1
+                broken.update(labels)
+                continue
+            total = round(sum(cost.values()), 2)
+            how = f"{m.day_name} {clock(m.start)} to {slot.day_name} {clock(slot.start)}"
+            if room.name != m.room:
+                how += f" in {room.name}"
+            if best is None or (total, how) < best[:2]:
+                best = (total, how, cost)
+    if not moves:
+        return "No one of its meetings can move to a better-spaced time everyone is free at."
+    rules = or_list([label for label, _ in broken.most_common(3)]) if broken else ""
+    if best is not None:
+        total, how, cost = best
+        verdict = ("costs more than it gains" if total > 0 else
+                   "costs as much as it gains" if total == 0 else "lowers the week's penalty")
+        best_text = f"{how}, {verdict} ({_points(cost)})"
+    if moves == 1:
+        said = "The one move of a meeting that would space it better"
+        if best is not None:
+            return f"{said}, {best_text}."
+        return said + (": it clashes with a member's or the facilitator's other groups." if clash
+                       else ": no suitable room is free for it." if no_room
+                       else f": it breaks a rule ({rules}).")
+    parts = []
+    if clash:
+        parts.append(f"{clash} {'clashes' if clash == 1 else 'clash'} with a member's or the "
+                     "facilitator's other groups")
+    if no_room:
+        parts.append(f"for {no_room} no suitable room is free")
+    if breaking:
+        parts.append(f"{breaking} {'breaks' if breaking == 1 else 'break'} a rule ({rules})")
+    if best is not None:
+        parts.append(f"{'the best of the others' if parts else 'the best'}, {best_text}")
+    return f"Of the {moves} moves of one meeting that would space it better, {'; '.join(parts)}."
 
 
 def _shared_days(week: _Week, sec: Section) -> set[int]:

@@ -3,6 +3,7 @@ proven optimum; in the second the roster forces the worse choice, and the object
 exactly weight x units. A rule missing from the objective cannot pass both."""
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from tiny import (
@@ -23,6 +24,7 @@ from tiny import (
 )
 
 from scheduler.check import check_schedule
+from scheduler.quality import measure
 from scheduler.rules import RULE_BY_KEY, SOFT_RULES
 
 SETTLED = WEEK_OF - dt.timedelta(days=10)  # neither newcomer nor role model
@@ -607,17 +609,73 @@ def test_a_section_short_of_role_models_says_how_many_others_could_spare():
     assert miss.detail == "Of the 2 role model(s) other sections could spare, 2 are free at its times."
 
 
-def test_a_section_on_neighbouring_days_names_the_days_all_are_free():
-    from scheduler.quality import measure
-    from scheduler.solution import Meeting, Schedule
+ONE_MOVE = "The one move of a meeting that would space it better"
 
-    r = roster(slots("Mon 9:00-10:00", "Tue 9:00-10:00", "Wed 9:00-10:00"),
-               groups=[group(sessions=2)])
-    s = Schedule(status="feasible", week_of=WEEK_OF, center="Tiny", meetings=[
-        Meeting("G", "", d, 540, 600, "R1", "S1", ("P1",)) for d in (0, 1)])
+
+@pytest.mark.parametrize("wed, h_at, max_per_day, rooms_off, told", [
+    ((), None, None, "", f"{ONE_MOVE}, Tue 9:00 to Wed 9:00, lowers the week's penalty "
+     "(spread -5)."),
+    ((), 540, None, "", f"{ONE_MOVE}: it clashes with a member's or the facilitator's other "
+     "groups."),
+    ((), None, None, "Wed", f"{ONE_MOVE}: no suitable room is free for it."),
+    # S1 is away from Wed 10:00. With H at 10:00 a second group that day is one too many...
+    (("Wed 10:00-11:00",), 600, 1, "", f"{ONE_MOVE}: it breaks a rule (patients' times and "
+     "hours)."),
+    # ... and with H at 11:00, Wed 9:00 leaves P1 an idle hour before it.
+    (("Wed 10:00-11:00", "Wed 11:00-12:00"), 660, None, "", f"{ONE_MOVE}, Tue 9:00 to Wed "
+     "9:00, costs more than it gains (compact days +10, spread -5)."),
+])
+def test_a_section_on_neighbouring_days_says_what_moving_a_meeting_would_do(
+        wed, h_at, max_per_day, rooms_off, told):
+    r, s = neighbouring_days(wed, h_at, max_per_day, rooms_off)
     (miss,) = measure(r, s).rule("spread").misses
     assert miss.unavoidable is None
-    assert miss.detail == "Its members and facilitator have free time in common on Mon, Tue, Wed."
+    assert miss.detail == ("Its members and facilitator have free time in common on Mon, Tue, "
+                           f"Wed. {told}")
+
+
+def test_moving_a_meeting_the_fixed_sheet_pins_breaks_a_rule():
+    from scheduler.domain import Pin
+
+    r, s = neighbouring_days()
+    r.pins.append(Pin("G", "", day=1, row=2))
+    (miss,) = measure(r, s).rule("spread").misses
+    assert miss.detail.endswith(f"{ONE_MOVE}: it breaks a rule (sessions as pinned on the Fixed "
+                                "sheet).")
+
+
+def test_what_if_sees_the_room_taken_at_the_new_time():
+    from scheduler.quality import _Week
+    from scheduler.solution import Meeting
+
+    r, s = neighbouring_days(h_at=540)  # H at Wed 9:00 in R2, P1 in it
+    s = replace(s, meetings=[replace(m, patients=("P2",)) if m.group == "H" else m
+                             for m in s.meetings])
+    r.patients.append(patient("P2"))
+    week = _Week(r, s)
+    g = next(sec for sec in week.sections if sec.group == "G")
+    moved = [replace(g.meetings[1], day=2, room="R2"), g.meetings[0]]
+    labels, cost = week.what_if({g: moved})
+    assert labels == ["nobody in two places at once"]  # R2 twice at Wed 9:00
+    assert cost == {"spread": -5, "same_room": RULE_BY_KEY["same_room"].weight}
+
+
+def neighbouring_days(wed=(), h_at=None, max_per_day=None, rooms_off=""):
+    """G meets Mon and Tue 9:00 in R1; P1 may also have dbt group H on Wednesday (in R2)."""
+    from scheduler.solution import Meeting, Schedule
+
+    r = roster(slots("Mon 9:00-10:00", "Tue 9:00-10:00", "Wed 9:00-10:00", *wed),
+               programs=[program(max_per_day=max_per_day)],
+               groups=[group(sessions=2), group("H", skill="dbt", required=False)],
+               staff_list=[staff("S1", available="Mon-Tue, Wed 9:00-10:00"),
+                           staff("S2", ("dbt",))],
+               rooms=[room("R1", unavailable=rooms_off), room("R2", unavailable=rooms_off)],
+               weights={"compact_days": 10})
+    s = Schedule(status="feasible", week_of=WEEK_OF, center="Tiny", meetings=[
+        Meeting("G", "", d, 540, 600, "R1", "S1", ("P1",)) for d in (0, 1)]
+        + ([Meeting("H", "", 2, h_at, h_at + 60, "R2", "S2", ("P1",))] if h_at else []))
+    assert check_schedule(r, s) == []
+    return r, s
 
 
 @pytest.mark.parametrize("away, told", [("", "1 is free"), ("Tue", "none is free")])
