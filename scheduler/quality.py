@@ -840,7 +840,8 @@ def _all(n: int, of: int) -> str:
 def _points(cost: dict[str, float]) -> str:
     """'compact days +8, role-model mix -4': what a change does to each rule it touches."""
     return ", ".join(f"{RULE_BY_KEY[k].title.lower()} {v:+g}"
-                     for k, v in sorted(cost.items(), key=lambda kv: (-kv[1], kv[0])))
+                     for k, v in sorted(cost.items(), key=lambda kv: (-kv[1], kv[0]))
+                     ) or "no points either way"
 
 
 def _how_many(n: int) -> str:

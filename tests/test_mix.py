@@ -128,7 +128,7 @@ def tied_roster(compact_weight):
 
 
 def test_at_equal_penalty_a_newcomer_moves_to_where_fewer_newcomers_are():
-    # One pair of newcomers fewer (2 x 4 points) against one idle gap (8 points).
+    # Two pairs of newcomers fewer (3 pairs to 1: 2 x 4 points) against one idle gap (8).
     steps, made = run(tied_roster(8), ["M1", "N1", "N2", "N3"], ["M2", "P1"], b=["N1"])
     assert made == 1 and members(steps)[("A", 2)] == ("M2", "N1", "P1")
 
@@ -136,3 +136,10 @@ def test_at_equal_penalty_a_newcomer_moves_to_where_fewer_newcomers_are():
 def test_a_newcomer_stays_where_moving_costs_more_than_it_gains():
     steps, made = run(tied_roster(9), ["M1", "N1", "N2", "N3"], ["M2", "P1"], b=["N1"])
     assert made == 0 and members(steps)[("A", 1)] == ("M1", "N1", "N2", "N3")
+
+
+def test_no_tie_break_for_a_rule_the_weights_sheet_turned_off():
+    r = tied_roster(8)
+    r.weights["role_model_mix"] = 0
+    steps, made = run(r, ["M1", "N1", "N2", "N3"], ["M2", "P1"], b=["N1"])
+    assert made == 0

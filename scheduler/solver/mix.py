@@ -112,7 +112,7 @@ class _Mixer:
     def _spreads(self, x, y, x_after, y_after) -> bool:
         """Whether role-model mix units fall (at equal penalty that is the better week: the
         report counts the sections that meet the rule)."""
-        return self.peer and (role_model_units(*x_after[:3]) + role_model_units(*y_after[:3])
+        return self.peer and self.w_mix > 0 and (role_model_units(*x_after[:3]) + role_model_units(*y_after[:3])
                               < role_model_units(*x[:3]) + role_model_units(*y[:3]))
 
     def _joined(self, stats, pid: str) -> float:
