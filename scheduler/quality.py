@@ -223,7 +223,7 @@ class _Week:
                                                         - len(sec.rooms))
         was, now = self.attended_slots(before), self.attended_slots(after)
         cost["compact_days"] = weight("compact_days") * sum(
-            self.idle_gaps(pid, now[pid]) - self.idle_gaps(pid, was[pid]) for pid in movers)
+            self.gaps_of(pid, now[pid]) - self.gaps_of(pid, was[pid]) for pid in movers)
         return labels, {k: round(v, 2) for k, v in cost.items() if abs(v) > 1e-9}
 
     def _mix_units(self, members) -> int:
@@ -245,7 +245,7 @@ class _Week:
                     attended[pid].add(slot.index)
         return attended
 
-    def idle_gaps(self, pid: str, attended: set[int]) -> int:
+    def gaps_of(self, pid: str, attended: set[int]) -> int:
         """Compact days units of one patient's week."""
         by_day = defaultdict(list)
         for t in sorted(self.free[pid]):
@@ -794,7 +794,7 @@ def _what_moving_does(week: _Week, movers: dict[str, tuple[Section, list[Section
     """For members free at other sections' times (pid -> their section, those sections):
     whether moving there, or changing places with a member of it that partner allows, would
     break a hard rule, and if not, what it would cost. Times, rooms and everyone else stay."""
-    blocked: Counter[str] = Counter()  # movers every move of breaks a rule
+    blocked = 0  # movers every move of breaks a rule
     broken: Counter[str] = Counter()  # rule labels, over all such moves
     best: dict[str, tuple[float, str, dict[str, float]]] = {}
     for pid, (sec, targets) in movers.items():
@@ -815,12 +815,11 @@ def _what_moving_does(week: _Week, movers: dict[str, tuple[Section, list[Section
                 if pid not in best or total < best[pid][0]:
                     best[pid] = (total, how, cost)
         if pid not in best:
-            blocked[pid] += 1
-    free = movers
+            blocked += 1
     parts = []
     if blocked:
         labels = or_list([label for label, _ in broken.most_common(3)])
-        parts.append(f"for {_all(len(blocked), len(free))}, every move or exchange there breaks "
+        parts.append(f"for {_all(blocked, len(movers))}, every move or exchange there breaks "
                      f"a rule ({labels})")
     for label, chosen in (("costs more than it gains", [v for v in best.values() if v[0] > 0]),
                           ("costs as much as it gains", [v for v in best.values() if v[0] == 0]),
@@ -828,7 +827,7 @@ def _what_moving_does(week: _Week, movers: dict[str, tuple[Section, list[Section
         if chosen:
             total, how, cost = min(chosen)
             example = "the cheapest" if total > 0 else "for example"
-            parts.append(f"for {_all(len(chosen), len(free))}, the best move there {label} "
+            parts.append(f"for {_all(len(chosen), len(movers))}, the best move there {label} "
                          f"({example}, {how}: {_points(cost)})")
     return "; ".join(parts)
 
@@ -943,7 +942,7 @@ def compact_days(week: _Week) -> RuleResult:
         if not days or max(days.values()) < 2:
             continue
         possible += 1
-        gaps = week.idle_gaps(p.id, attended[p.id])
+        gaps = week.gaps_of(p.id, attended[p.id])
         if gaps:
             units += gaps
             misses.append(Miss("patient", p.id,
