@@ -152,6 +152,7 @@ def solve(roster: Path, out_dir: Path, time_limit, pdf, workers, seed, quiet, be
     from .changes import compare
     from .output import write_outputs
     from .precheck import precheck
+    from .quality import measure
     from .reader import read_roster
     from .schedule_reader import read_schedule
     from .solver import solve as run_solver
@@ -184,9 +185,10 @@ def solve(roster: Path, out_dir: Path, time_limit, pdf, workers, seed, quiet, be
     if not quiet:
         click.echo("Writing the timetables" + (" and PDFs" if pdf else "") + "...", err=True)
     changes = compare(last_week, result.schedule, data) if last_week else None
+    quality = measure(data, result.schedule)
     written = write_outputs(data, result.schedule, out_dir, pdf=pdf, protect=(roster,),
-                            changes=changes)
-    for line in summary_lines(data, result.schedule, changes):
+                            changes=changes, quality=quality)
+    for line in summary_lines(data, result.schedule, changes, quality):
         click.echo(line)
     click.echo(f"  Wrote {len(written)} files to {out_dir}/: "
                + ", ".join(p.name for p in written))
@@ -387,7 +389,7 @@ def render(roster: Path, schedule: Path, out_dir: Path, pdf: bool, force: bool):
                       warnings=list(data.warnings) + [v.text for v in broken])
     quality = measure(data, edited)
     edited.objective = quality.objective
-    written = write_outputs(data, edited, out_dir, pdf=pdf, protect=(roster,))
+    written = write_outputs(data, edited, out_dir, pdf=pdf, protect=(roster,), quality=quality)
     click.echo(f"Rendered the edited week: {len(edited.sections)} sections, "
                f"{len(edited.meetings)} meetings.")
     for line in quality_lines(quality):

@@ -48,11 +48,13 @@ def schedule_json(roster: Roster, schedule: Schedule, quality: Quality | None = 
 
 
 def write_outputs(roster: Roster, schedule: Schedule, out_dir: Path, pdf: bool = True,
-                  protect: tuple[Path, ...] = (), changes: Changes | None = None) -> list[Path]:
+                  protect: tuple[Path, ...] = (), changes: Changes | None = None,
+                  quality: Quality | None = None) -> list[Path]:
     """Render everything, then move it into out_dir. Returns the written paths.
 
     protect: files that must never be overwritten (the roster itself).
     changes: the comparison with last week; adds changes.html and a `changes` object.
+    quality: the week's measure, if the caller has it (on a large week it takes seconds).
     """
     # Imported here so `validate` and `init` never pay for Jinja2/WeasyPrint.
     from .writers.html import printouts
@@ -64,7 +66,7 @@ def write_outputs(roster: Roster, schedule: Schedule, out_dir: Path, pdf: bool =
     _check_target(out_dir, names, protect)
     staging = Path(tempfile.mkdtemp(prefix=".scheduler-", dir=out_dir))
     try:
-        quality = measure(roster, schedule)
+        quality = quality or measure(roster, schedule)
         (staging / "schedule.json").write_text(schedule_json(roster, schedule, quality, changes),
                                                encoding="utf-8")
         render_xlsx(roster, schedule, staging / "schedule.xlsx")

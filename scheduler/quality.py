@@ -167,64 +167,17 @@ class _Week:
                 and any(m.day == n.day and m.start < n.end and n.start < m.end
                         for m in o.meetings for n in to.meetings)]
 
-    def change_members(self, members: dict[Section, tuple[str, ...]]
-                       ) -> tuple[list[str], dict[str, float]]:
-        """What giving these sections these members would do (see what_if)."""
-        return self.what_if({sec: [replace(m, patients=tuple(sorted(new)))
-                                   for m in sec.meetings] for sec, new in members.items()})
+    def change_members(self, members: dict[Section, tuple[str, ...]]) -> _Change:
+        """Giving these sections these members (see _Change)."""
+        return _Change(self, {sec: [replace(m, patients=tuple(sorted(new)))
+                                    for m in sec.meetings] for sec, new in members.items()})
 
     def what_if(self, changes: dict[Section, list[Meeting]]
                 ) -> tuple[list[str], dict[str, float]]:
-        """What holding these sections' meetings like this instead would do: the hard rules
-        it would break (their labels) and the points it would change, by rule. Checked on
-        the changed sections, the weeks of everyone whose times change, the facilitators'
-        weeks and whatever meets at the new times; nothing else changes."""
-        def times(meetings, pid):
-            return {(m.day, m.start) for m in meetings if pid in m.patients}
-        movers = {pid for sec, new in changes.items()
-                  for pid in set(sec.patients) | {p for m in new for p in m.patients}
-                  if times(sec.meetings, pid) != times(new, pid)}
-        at, leaders = set(), set()  # new times, and who leads at new times or anew
-        for sec, new in changes.items():
-            fresh = {(m.day, m.start) for m in new} - {(m.day, m.start) for m in sec.meetings}
-            at |= fresh
-            if fresh or {m.facilitator for m in new} != {sec.facilitator}:
-                leaders |= {sec.facilitator} | {m.facilitator for m in new}
-        # The checker sees only the changed sections' members, and what it finds before the
-        # change (their groups elsewhere are not in view) is not the change's doing.
-        involved = {pid for sec, new in changes.items()
-                    for pid in set(sec.patients) | {p for m in new for p in m.patients}}
-        changed = {(s.group, s.name) for s in changes}
-        around = [replace(m, patients=tuple(p for p in m.patients if p in involved))
-                  for m in self.schedule.meetings
-                  if (m.group, m.section) not in changed
-                  and (movers & set(m.patients) or m.facilitator in leaders
-                       or (m.day, m.start) in at)]
-        before = around + [m for sec in changes for m in sec.meetings]
-        after = around + [m for ms in changes.values() for m in ms]
-        roster = replace(self.roster,
-                         patients=[p for p in self.roster.patients if p.id in involved],
-                         pins=[pin for pin in self.roster.pins if any(
-                             (pin.group, pin.section) == (s.group, s.name) for s in changes)])
-        found = {v.text for v in check_schedule(roster, replace(self.schedule, meetings=before))}
-        labels = [v.label for v in check_schedule(roster, replace(self.schedule, meetings=after))
-                  if v.text not in found]
-        cost: dict[str, float] = defaultdict(float)
-        weight = lambda rule: weight_of(self.roster.weights, rule)  # noqa: E731
-        for sec, new in changes.items():
-            members = new[0].patients if new else ()
-            if self.groups[sec.group].is_peer:
-                for rule, units in (("role_model_mix", self._mix_units),
-                                    ("shared_experience", self._track_units)):
-                    cost[rule] += weight(rule) * (units(members) - units(sec.patients))
-            cost["spread"] += weight("spread") * (spread_units([m.day for m in new])
-                                                  - spread_units([m.day for m in sec.meetings]))
-            cost["same_room"] += weight("same_room") * (len({m.room for m in new})
-                                                        - len(sec.rooms))
-        was, now = self.attended_slots(before), self.attended_slots(after)
-        cost["compact_days"] = weight("compact_days") * sum(
-            self.gaps_of(pid, now[pid]) - self.gaps_of(pid, was[pid]) for pid in movers)
-        return labels, {k: round(v, 2) for k, v in cost.items() if abs(v) > 1e-9}
+        """The hard rules holding these sections' meetings like this instead would break
+        (their labels), and the points it would change, by rule (see _Change)."""
+        change = _Change(self, changes)
+        return change.labels, change.cost
 
     def _mix_units(self, members) -> int:
         return role_model_units(len(members),
@@ -272,6 +225,86 @@ class _Week:
         return [StaffLoad(s.id, s.display, led[s.id], self.roster.staff_capacity(s),
                           s.max_per_week)
                 for s in self.roster.staff]
+
+
+class _Change:
+    """Holding some sections' meetings otherwise, the rest of the week as it is. Checked on the
+    changed sections, the weeks of everyone whose times change, the facilitators' weeks and
+    whatever meets at the new times; nothing else changes. The points are cheap to count,
+    the hard rules (labels) are checked only when asked for."""
+
+    def __init__(self, week: _Week, changes: dict[Section, list[Meeting]]):
+        def times(meetings, pid):
+            return {(m.day, m.start) for m in meetings if pid in m.patients}
+        self.week, self.changes = week, changes
+        self.movers = {pid for sec, new in changes.items()
+                       for pid in set(sec.patients) | {p for m in new for p in m.patients}
+                       if times(sec.meetings, pid) != times(new, pid)}
+        at, leaders = set(), set()  # new times, and who leads at new times or anew
+        for sec, new in changes.items():
+            fresh = {(m.day, m.start) for m in new} - {(m.day, m.start) for m in sec.meetings}
+            at |= fresh
+            if fresh or {m.facilitator for m in new} != {sec.facilitator}:
+                leaders |= {sec.facilitator} | {m.facilitator for m in new}
+        # The checker sees only the changed sections' members, and what it finds before the
+        # change (their groups elsewhere are not in view) is not the change's doing.
+        self.involved = {pid for sec, new in changes.items()
+                         for pid in set(sec.patients) | {p for m in new for p in m.patients}}
+        changed = {(s.group, s.name) for s in changes}
+        around = [replace(m, patients=tuple(p for p in m.patients if p in self.involved))
+                  for m in week.schedule.meetings
+                  if (m.group, m.section) not in changed
+                  and (self.movers & set(m.patients) or m.facilitator in leaders
+                       or (m.day, m.start) in at)]
+        self.before = around + [m for sec in changes for m in sec.meetings]
+        self.after = around + [m for ms in changes.values() for m in ms]
+
+    @cached_property
+    def labels(self) -> list[str]:
+        """The hard rules the change breaks, as `scheduler check` labels them."""
+        week = self.week
+        # Pins of other sections concern meetings out of view.
+        roster = replace(week.roster,
+                         patients=[p for p in week.roster.patients if p.id in self.involved],
+                         pins=[pin for pin in week.roster.pins if any(
+                             (pin.group, pin.section) == (s.group, s.name) for s in self.changes)])
+        found = {_identity(v) for v in check_schedule(roster, replace(week.schedule,
+                                                                      meetings=self.before))}
+        return [v.label for v in check_schedule(roster, replace(week.schedule, meetings=self.after))
+                if _identity(v) not in found]
+
+    @cached_property
+    def cost(self) -> dict[str, float]:
+        """The points the change moves, by rule (only rules that move)."""
+        week = self.week
+        cost: dict[str, float] = defaultdict(float)
+        weight = lambda rule: weight_of(week.roster.weights, rule)  # noqa: E731
+        for sec, new in self.changes.items():
+            members = new[0].patients if new else ()
+            if week.groups[sec.group].is_peer:
+                for rule, units in (("role_model_mix", week._mix_units),
+                                    ("shared_experience", week._track_units)):
+                    cost[rule] += weight(rule) * (units(members) - units(sec.patients))
+            cost["spread"] += weight("spread") * (spread_units([m.day for m in new])
+                                                  - spread_units([m.day for m in sec.meetings]))
+            cost["same_room"] += weight("same_room") * (len({m.room for m in new})
+                                                        - len(sec.rooms))
+        was, now = week.attended_slots(self.before), week.attended_slots(self.after)
+        cost["compact_days"] = weight("compact_days") * sum(
+            week.gaps_of(pid, now[pid]) - week.gaps_of(pid, was[pid]) for pid in self.movers)
+        return {k: round(v, 2) for k, v in cost.items() if abs(v) > 1e-9}
+
+    @property
+    def total(self) -> float:
+        return round(sum(self.cost.values()), 2)
+
+
+def _identity(v) -> tuple:
+    """What a broken rule is about, not its wording: a change that only rewords one the week
+    already breaks (a patient's hours 2 of 3 instead of 2.5) is not its doing."""
+    m = v.meeting
+    return (v.rule, v.group, v.patient, v.staff, v.room) + (
+        (m.section, m.day, m.start) if m is not None else ())
 
 
 def _result(key_: str, units: int, satisfied, possible, summary: str, misses) -> RuleResult:
@@ -795,32 +828,38 @@ def _what_moving_does(week: _Week, movers: dict[str, tuple[Section, list[Section
     whether moving there, or changing places with a member of it that partner allows, would
     break a hard rule, and if not, what it would cost. Times, rooms and everyone else stay."""
     blocked = 0  # movers every move of breaks a rule
-    broken: Counter[str] = Counter()  # rule labels, over all such moves
+    broken: Counter[str] = Counter()  # rule labels, over those movers' moves
     best: dict[str, tuple[float, str, dict[str, float]]] = {}
     for pid, (sec, targets) in movers.items():
+        options = []  # (change, how it reads)
         for o in targets:
             if not week.can_switch(pid, o):
                 continue
             for b in [None] + [b for b in o.patients if partner(b) and week.can_switch(b, sec)]:
-                labels, cost = week.change_members(
-                    {sec: tuple(m for m in sec.patients if m != pid) + ((b,) if b else ()),
-                     o: tuple(m for m in o.patients if m != b) + (pid,)})
-                if labels:
-                    broken.update(labels)
-                    continue
-                total = round(sum(cost.values()), 2)
                 how = f"{week.patient_text(pid)} to {o.name}"
                 if b:
                     how += f" in place of {week.patient_text(b)}"
-                if pid not in best or total < best[pid][0]:
-                    best[pid] = (total, how, cost)
+                options.append((week.change_members(
+                    {sec: tuple(m for m in sec.patients if m != pid) + ((b,) if b else ()),
+                     o: tuple(m for m in o.patients if m != b) + (pid,)}), how))
+        # Cheapest first: the first that breaks no rule is the best, and on a week of many
+        # clustered sections the checker then runs once or twice per mover, not per option.
+        options.sort(key=lambda option: option[0].total)
+        theirs: Counter[str] = Counter()
+        for change, how in options:
+            if change.labels:
+                theirs.update(change.labels)
+                continue
+            best[pid] = (change.total, how, change.cost)
+            break
         if pid not in best:
             blocked += 1
+            broken.update(theirs)
     parts = []
     if blocked:
         labels = or_list([label for label, _ in broken.most_common(3)])
-        parts.append(f"for {_all(blocked, len(movers))}, every move or exchange there breaks "
-                     f"a rule ({labels})")
+        parts.append(f"for {_all(blocked, len(movers))}, every move there, or exchange with a "
+                     f"member free at its times, breaks a rule ({labels})")
     for label, chosen in (("costs more than it gains", [v for v in best.values() if v[0] > 0]),
                           ("costs as much as it gains", [v for v in best.values() if v[0] == 0]),
                           ("lowers the week's penalty", [v for v in best.values() if v[0] < 0])):

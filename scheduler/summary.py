@@ -38,7 +38,8 @@ def hours_by_program(roster: Roster, schedule: Schedule) -> list[dict]:
     return rows
 
 
-def summary_lines(roster: Roster, schedule: Schedule, changes: Changes | None = None) -> list[str]:
+def summary_lines(roster: Roster, schedule: Schedule, changes: Changes | None = None,
+                  quality: Quality | None = None) -> list[str]:
     s = schedule
     head = roster.settings.center or "Schedule"
     if s.week_of:
@@ -67,7 +68,7 @@ def summary_lines(roster: Roster, schedule: Schedule, changes: Changes | None = 
     if s.unmet:
         lines.append(f"  Not met ({len(s.unmet)}): the week is incomplete:")
         lines += [f"    - {u.message}" for u in s.unmet]
-    lines += quality_lines(measure(roster, s))
+    lines += quality_lines(quality or measure(roster, s))
     return lines
 
 

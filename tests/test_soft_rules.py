@@ -531,7 +531,8 @@ def newcomer(pid, **kw):
     ("Tue", 1, None, "Mon", "none is free at the times of a section with fewer newcomers (B)"),
     # A section of 4 at its Min size: nobody may leave, and B's members are away on Monday.
     ("", 4, None, "Mon", "3 are free at the times of a section with fewer newcomers (B): for "
-     "all 3, every move or exchange there breaks a rule (the right groups and section sizes)"),
+     "all 3, every move there, or exchange with a member free at its times, breaks a rule "
+     "(the right groups and section sizes)"),
     # ... unless P1 is free then, to change places.
     ("", 4, None, "", "3 are free at the times of a section with fewer newcomers (B): for all "
      "3, the best move there lowers the week's penalty (for example, patient N1 to B in place "
@@ -658,6 +659,54 @@ def test_what_if_sees_the_room_taken_at_the_new_time():
     labels, cost = week.what_if({g: moved})
     assert labels == ["nobody in two places at once"]  # R2 twice at Wed 9:00
     assert cost == {"spread": -5, "same_room": RULE_BY_KEY["same_room"].weight}
+
+
+def test_what_if_does_not_blame_a_change_for_a_rule_the_week_already_breaks():
+    """P1 has 2 of their program's 3 hours before and 1.5 after G's Tuesday meeting moves to
+    a shorter Wednesday slot: the sentence changes, the broken rule is the week's own."""
+    from scheduler.quality import _Week
+    from scheduler.solution import Meeting, Schedule
+
+    r = roster(slots("Mon 9:00-10:00", "Tue 9:00-10:00", "Wed 9:00-9:30"),
+               programs=[program(min_hours=3)], groups=[group(sessions=2)],
+               patient_list=[patient("P1")])
+    s = Schedule(status="feasible", week_of=WEEK_OF, center="Tiny", meetings=[
+        Meeting("G", "", d, 540, 600, "R1", "S1", ("P1",)) for d in (0, 1)])
+    before = [v.text for v in check_schedule(r, s)]
+    week = _Week(r, s)
+    (g,) = week.sections
+    moved = [g.meetings[0], replace(g.meetings[1], day=2, end=570)]
+    after = [v.text for v in check_schedule(r, replace(s, meetings=moved))]
+    assert len(before) == len(after) == 1 and before != after  # reworded
+    labels, cost = week.what_if({g: moved})
+    assert labels == []
+    assert cost == {"spread": -5}
+
+
+def test_rules_broken_are_those_of_the_newcomers_who_cannot_move():
+    """A (Mon) holds M1 and newcomers N1-N3; B (Tue) and C (Wed) none. N1 is kept apart from
+    M2 in B and away on Wednesday; B's members are away on Monday, so N1 cannot change places.
+    C's room seats one: N2 and N3 break that moving to C, but not moving to B."""
+    from scheduler.quality import measure
+    from scheduler.solution import Meeting, Schedule
+
+    people = [patient("M1", role_model=True), patient("M2", role_model=True, unavailable="Mon"),
+              patient("P1", role_model=False, unavailable="Mon"), patient("M3", role_model=True),
+              newcomer("N1", keep_apart=("M2",), unavailable="Wed"), newcomer("N2"),
+              newcomer("N3")]
+    r = roster(slots("Mon 9:00-10:00", "Tue 9:00-10:00", "Wed 9:00-10:00"),
+               groups=[group("A", kind="peer", skill="peer")], staff_list=[staff("S1", ("peer",))],
+               rooms=[room("R1"), room("R2", capacity=1)], patient_list=people)
+    s = Schedule(status="feasible", week_of=WEEK_OF, center="Tiny", meetings=[
+        Meeting("A", "A", 0, 540, 600, "R1", "S1", ("M1", "N1", "N2", "N3")),
+        Meeting("A", "B", 1, 540, 600, "R1", "S1", ("M2", "P1")),
+        Meeting("A", "C", 2, 540, 600, "R2", "S1", ("M3",))])
+    assert check_schedule(r, s) == []
+    miss = next(m for m in measure(r, s).rule("role_model_mix").misses if "newcomers" in m.text)
+    assert miss.detail.startswith("Of its 3 newcomers, 3 are free at the times of a section "
+                                  "with fewer newcomers (B, C): for 1, every move there, or "
+                                  "exchange with a member free at its times, breaks a rule "
+                                  "(keep apart); ")
 
 
 def neighbouring_days(wed=(), h_at=None, max_per_day=None, rooms_off=""):

@@ -7,8 +7,9 @@ section of twelve with one role model. Here two members of sections of the same 
 change places (or one moves to a section with room) whenever every hard rule still holds
 and the week's penalty falls, counted as the report counts it for the rules such a move can
 change: role-model mix and shared experience of the two sections, compact days of the two
-patients. At equal penalty a change that puts fewer newcomers together is made too: the
-report counts the sections that meet role-model mix. Times, rooms and facilitators stay as
+patients. At equal penalty a change that lowers role-model mix units (fewer newcomers
+together, or a role model where one was short) is made too: the report counts the sections
+that meet role-model mix. Times, rooms and facilitators stay as
 they are.
 
 Members of therapy groups' sections change places the same way for compact days alone (the
@@ -112,8 +113,9 @@ class _Mixer:
     def _spreads(self, x, y, x_after, y_after) -> bool:
         """Whether role-model mix units fall (at equal penalty that is the better week: the
         report counts the sections that meet the rule)."""
-        return self.peer and self.w_mix > 0 and (role_model_units(*x_after[:3]) + role_model_units(*y_after[:3])
-                              < role_model_units(*x[:3]) + role_model_units(*y[:3]))
+        return self.peer and self.w_mix > 0 and (
+            role_model_units(*x_after[:3]) + role_model_units(*y_after[:3])
+            < role_model_units(*x[:3]) + role_model_units(*y[:3]))
 
     def _joined(self, stats, pid: str) -> float:
         return self._cost(*self._joined_stats(stats, pid))
