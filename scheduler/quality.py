@@ -167,6 +167,29 @@ class _Week:
                 and any(m.day == n.day and m.start < n.end and n.start < m.end
                         for m in o.meetings for n in to.meetings)]
 
+    @cached_property
+    def meeting_index(self) -> dict:
+        """Positions in the week's meetings: by patient ID, ("staff", ID) and ("at", (day,
+        start)), so a change looks at the meetings near it rather than at all."""
+        index: dict = defaultdict(set)
+        for i, m in enumerate(self.schedule.meetings):
+            for pid in m.patients:
+                index[pid].add(i)
+            index["staff", m.facilitator].add(i)
+            index["at", (m.day, m.start)].add(i)
+        return index
+
+    @cached_property
+    def free_by_day(self) -> dict[str, list[list[int]]]:
+        """Each patient's free slot indexes, day by day in week order."""
+        out = {}
+        for pid, free in self.free.items():
+            by_day = defaultdict(list)
+            for t in sorted(free):
+                by_day[self.roster.slots[t].day].append(t)
+            out[pid] = list(by_day.values())
+        return out
+
     def change_members(self, members: dict[Section, tuple[str, ...]]) -> _Change:
         """Giving these sections these members (see _Change)."""
         return _Change(self, {sec: [replace(m, patients=tuple(sorted(new)))
@@ -200,10 +223,7 @@ class _Week:
 
     def gaps_of(self, pid: str, attended: set[int]) -> int:
         """Compact days units of one patient's week."""
-        by_day = defaultdict(list)
-        for t in sorted(self.free[pid]):
-            by_day[self.roster.slots[t].day].append(t)
-        return sum(idle_gaps([t in attended for t in slots]) for slots in by_day.values())
+        return sum(idle_gaps([t in attended for t in slots]) for slots in self.free_by_day[pid])
 
     def can_switch(self, pid: str, to: Section) -> bool:
         """Whether pid could attend section to instead of their section of its group, as far
@@ -251,11 +271,14 @@ class _Change:
         self.involved = {pid for sec, new in changes.items()
                          for pid in set(sec.patients) | {p for m in new for p in m.patients}}
         changed = {(s.group, s.name) for s in changes}
+        index = week.meeting_index
+        near = set().union(*(index[pid] for pid in self.movers),
+                           *(index["staff", sid] for sid in leaders),
+                           *(index["at", t] for t in at))
+        meetings = week.schedule.meetings
         around = [replace(m, patients=tuple(p for p in m.patients if p in self.involved))
-                  for m in week.schedule.meetings
-                  if (m.group, m.section) not in changed
-                  and (self.movers & set(m.patients) or m.facilitator in leaders
-                       or (m.day, m.start) in at)]
+                  for m in (meetings[i] for i in sorted(near))
+                  if (m.group, m.section) not in changed]
         self.before = around + [m for sec in changes for m in sec.meetings]
         self.after = around + [m for ms in changes.values() for m in ms]
 
