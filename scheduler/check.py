@@ -40,6 +40,7 @@ class Violation:
     meeting: Meeting | None = None  # None: about a patient's whole week
     group: str | None = None
     patient: str | None = None  # patient ID (the first, when the sentence names several)
+    patients: tuple[str, ...] = ()  # every patient ID the sentence names, when several
     staff: str | None = None  # staff ID
     room: str | None = None
 
@@ -276,7 +277,7 @@ class _Checker:
             ids = sorted(ids, key=natural_key)
             whom = f"patient {ids[0]} is" if len(ids) == 1 else f"patients {_ids(ids)} are"
             self.add(3, self.at(later), f"{whom} also in {self.label(earlier)} "
-                     f"{self.same_time(earlier, later)}", later, patient=ids[0])
+                     f"{self.same_time(earlier, later)}", later, patient=ids[0], patients=tuple(ids))
 
     @staticmethod
     def clash(earlier: Meeting, later: Meeting) -> bool:
@@ -319,7 +320,7 @@ class _Checker:
                 whom = f"patient {ids[0]}" if len(ids) == 1 else f"patients {_ids(ids)}"
                 self.add(4, self.at(m), f"this is the {_ordinal(cap + 1)} group on "
                          f"{m.day_name} for {whom}, but the {name} program's Max per day is "
-                         f"{cap}", m, patient=ids[0])
+                         f"{cap}", m, patient=ids[0], patients=tuple(ids))
         for patient in r.patients:
             need = r.program_by_name[patient.program].min_minutes
             if minutes[patient.id] < need:
@@ -394,7 +395,8 @@ class _Checker:
             for a, b in pairs:
                 if a in together and b in together:
                     self.add(7, self.at(first), f"patients {a} and {b} are in this section "
-                             "together, but are listed as Keep apart", first, patient=a)
+                             "together, but are listed as Keep apart", first, patient=a,
+                             patients=(a, b))
 
     # 8: a role model in every peer section
 

@@ -291,10 +291,16 @@ class _Change:
                          patients=[p for p in week.roster.patients if p.id in self.involved],
                          pins=[pin for pin in week.roster.pins if any(
                              (pin.group, pin.section) == (s.group, s.name) for s in self.changes)])
-        found = {_identity(v) for v in check_schedule(roster, replace(week.schedule,
-                                                                      meetings=self.before))}
-        return [v.label for v in check_schedule(roster, replace(week.schedule, meetings=self.after))
-                if _identity(v) not in found]
+        # Counted, not just seen: one more of the same kind is the change's doing.
+        found = Counter(_identity(v) for v in check_schedule(roster, replace(week.schedule,
+                                                                             meetings=self.before)))
+        labels = []
+        for v in check_schedule(roster, replace(week.schedule, meetings=self.after)):
+            if found[_identity(v)]:
+                found[_identity(v)] -= 1
+            else:
+                labels.append(v.label)
+        return labels
 
     @cached_property
     def cost(self) -> dict[str, float]:
@@ -326,7 +332,7 @@ def _identity(v) -> tuple:
     """What a broken rule is about, not its wording: a change that only rewords one the week
     already breaks (a patient's hours 2 of 3 instead of 2.5) is not its doing."""
     m = v.meeting
-    return (v.rule, v.group, v.patient, v.staff, v.room) + (
+    return (v.rule, v.group, v.patients or (v.patient,), v.staff, v.room) + (
         (m.section, m.day, m.start) if m is not None else ())
 
 
@@ -882,7 +888,7 @@ def _what_moving_does(week: _Week, movers: dict[str, tuple[Section, list[Section
     if blocked:
         labels = or_list([label for label, _ in broken.most_common(3)])
         parts.append(f"for {_all(blocked, len(movers))}, every move there, or exchange with a "
-                     f"member free at its times, breaks a rule ({labels})")
+                     f"member who could take their place, breaks a rule ({labels})")
     for label, chosen in (("costs more than it gains", [v for v in best.values() if v[0] > 0]),
                           ("costs as much as it gains", [v for v in best.values() if v[0] == 0]),
                           ("lowers the week's penalty", [v for v in best.values() if v[0] < 0])):

@@ -531,8 +531,8 @@ def newcomer(pid, **kw):
     ("Tue", 1, None, "Mon", "none is free at the times of a section with fewer newcomers (B)"),
     # A section of 4 at its Min size: nobody may leave, and B's members are away on Monday.
     ("", 4, None, "Mon", "3 are free at the times of a section with fewer newcomers (B): for "
-     "all 3, every move there, or exchange with a member free at its times, breaks a rule "
-     "(the right groups and section sizes)"),
+     "all 3, every move there, or exchange with a member who could take their place, breaks a "
+     "rule (the right groups and section sizes)"),
     # ... unless P1 is free then, to change places.
     ("", 4, None, "", "3 are free at the times of a section with fewer newcomers (B): for all "
      "3, the best move there lowers the week's penalty (for example, patient N1 to B in place "
@@ -683,6 +683,29 @@ def test_what_if_does_not_blame_a_change_for_a_rule_the_week_already_breaks():
     assert cost == {"spread": -5}
 
 
+def test_what_if_blames_a_change_for_a_second_break_of_a_rule_the_week_already_breaks():
+    """A1 is kept apart from B1 and C1, and already shares section A with B1; bringing C1 in
+    breaks the rule once more. P1 is already in H and A at Mon 9:00; P3 joining A is new."""
+    from scheduler.quality import _Week
+    from scheduler.solution import Meeting
+
+    people = [patient("A1", keep_apart=("B1", "C1")), patient("B1"), patient("C1"),
+              patient("P1"), patient("P3")]
+    r, s = peer_week(["A1", "B1", "P1"], ["C1", "P3"], people)
+    r.groups.append(group("H", required=False))
+    r.staff.append(staff("S2"))
+    r.rooms.append(room("R2"))
+    s = replace(s, meetings=s.meetings + [Meeting("H", "", 0, 540, 600, "R2", "S2",
+                                                  ("P1", "P3"))])
+    week = _Week(r, s)
+    a, b = sorted((sec for sec in week.sections if sec.group == "A"), key=lambda x: x.name)
+    assert "keep apart" in week.change_members({a: ("A1", "B1", "C1", "P1"),
+                                                b: ("P3",)}).labels
+    assert "nobody in two places at once" in week.change_members(
+        {a: ("A1", "B1", "P1", "P3"), b: ("C1",)}).labels
+    assert week.change_members({a: ("A1", "B1", "P1"), b: ("C1", "P3")}).labels == []
+
+
 def test_rules_broken_are_those_of_the_newcomers_who_cannot_move():
     """A (Mon) holds M1 and newcomers N1-N3; B (Tue) and C (Wed) none. N1 is kept apart from
     M2 in B and away on Wednesday; B's members are away on Monday, so N1 cannot change places.
@@ -705,8 +728,8 @@ def test_rules_broken_are_those_of_the_newcomers_who_cannot_move():
     miss = next(m for m in measure(r, s).rule("role_model_mix").misses if "newcomers" in m.text)
     assert miss.detail.startswith("Of its 3 newcomers, 3 are free at the times of a section "
                                   "with fewer newcomers (B, C): for 1, every move there, or "
-                                  "exchange with a member free at its times, breaks a rule "
-                                  "(keep apart); ")
+                                  "exchange with a member who could take their place, breaks a "
+                                  "rule (keep apart); ")
 
 
 def neighbouring_days(wed=(), h_at=None, max_per_day=None, rooms_off=""):
