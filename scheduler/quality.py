@@ -330,7 +330,7 @@ class _Change:
 
 def _identity(v) -> tuple:
     """What a broken rule is about, not its wording: a change that only rewords one the week
-    already breaks (a patient's hours 2 of 3 instead of 2.5) is not its doing."""
+    already breaks (a patient with 1.5 of their 3 hours rather than 2) is not its doing."""
     m = v.meeting
     return (v.rule, v.group, v.patients or (v.patient,), v.staff, v.room) + (
         (m.section, m.day, m.start) if m is not None else ())

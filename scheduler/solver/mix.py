@@ -9,8 +9,7 @@ and the week's penalty falls, counted as the report counts it for the rules such
 change: role-model mix and shared experience of the two sections, compact days of the two
 patients. At equal penalty a change that lowers role-model mix units (fewer newcomers
 together, or a role model where one was short) is made too: the report counts the sections
-that meet role-model mix. Times, rooms and facilitators stay as
-they are.
+that meet role-model mix. Times, rooms and facilitators stay as they are.
 
 Members of therapy groups' sections change places the same way for compact days alone (the
 peer rules do not apply there): a patient waiting an hour between groups moves to the
