@@ -661,6 +661,25 @@ def test_what_if_sees_the_room_taken_at_the_new_time():
     assert cost == {"spread": -5, "same_room": RULE_BY_KEY["same_room"].weight}
 
 
+def test_what_if_sees_what_a_new_facilitator_leads_at_the_same_time():
+    """G passes from S1 to S2, who leads H (other patients) at Mon 9:00 too."""
+    from scheduler.quality import _Week
+    from scheduler.solution import Meeting, Schedule
+
+    r = roster(slots("Mon 9:00-10:00"),
+               groups=[group(required=False), group("H", required=False)],
+               staff_list=[staff("S1"), staff("S2")], rooms=[room("R1"), room("R2")],
+               patient_list=[patient("P1"), patient("P2")])
+    s = Schedule(status="feasible", week_of=WEEK_OF, center="Tiny", meetings=[
+        Meeting("G", "", 0, 540, 600, "R1", "S1", ("P1",)),
+        Meeting("H", "", 0, 540, 600, "R2", "S2", ("P2",))])
+    assert check_schedule(r, s) == []
+    week = _Week(r, s)
+    g = next(sec for sec in week.sections if sec.group == "G")
+    labels, _ = week.what_if({g: [replace(g.meetings[0], facilitator="S2")]})
+    assert labels == ["nobody in two places at once"]
+
+
 def test_what_if_does_not_blame_a_change_for_a_rule_the_week_already_breaks():
     """P1 has 2 of their program's 3 hours before and 1.5 after G's Tuesday meeting moves to
     a shorter Wednesday slot: the sentence changes, the broken rule is the week's own."""
