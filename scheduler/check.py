@@ -277,7 +277,8 @@ class _Checker:
             ids = sorted(ids, key=natural_key)
             whom = f"patient {ids[0]} is" if len(ids) == 1 else f"patients {_ids(ids)} are"
             self.add(3, self.at(later), f"{whom} also in {self.label(earlier)} "
-                     f"{self.same_time(earlier, later)}", later, patient=ids[0], patients=tuple(ids))
+                     f"{self.same_time(earlier, later)}", later, patient=ids[0],
+                     patients=tuple(ids))
 
     @staticmethod
     def clash(earlier: Meeting, later: Meeting) -> bool:
