@@ -938,7 +938,7 @@ def fair_load(week: _Week) -> RuleResult:
             misses.append(Miss("skill", skill,
                                f"{skill}: {hi.name} at {hi.use}% of capacity, "
                                f"{lo.name} at {lo.use}%", None,
-                               _why_not_handed_over(week, hi.id, lo.id)))
+                               _why_not_handed_over(week, hi.id, lo.id, teams)))
     return _result("fair_load", units, possible - len(misses), possible,
                    f"{possible - len(misses)} of {possible} skill teams are within "
                    f"{BALANCED_SPREAD} points of each other", misses)
@@ -951,7 +951,8 @@ def _could_take(week: _Week, busy_id: str, idle_id: str) -> list[Section]:
             and week.groups[sec.group].skill in skills]
 
 
-def _why_not_handed_over(week: _Week, busy_id: str, idle_id: str) -> str:
+def _why_not_handed_over(week: _Week, busy_id: str, idle_id: str,
+                         teams: dict[str, list[StaffLoad]]) -> str:
     """Why the least used member leads none of the busiest one's sections they could lead."""
     roster = week.roster
     busy, idle = roster.staff_by_id[busy_id], roster.staff_by_id[idle_id]
@@ -987,11 +988,44 @@ def _why_not_handed_over(week: _Week, busy_id: str, idle_id: str) -> str:
                 for pid in sec.patients):
             counts[f"a patient in it would lose {b} as their therapist in group"] += 1
         else:
-            counts[f"nothing in the week stops {i} taking it over"] += 1
+            counts[_what_handing_over_does(week, sec, busy_id, idle_id, teams)] += 1
     n_sections = f"{len(sections)} section{'' if len(sections) == 1 else 's'}"
     return (f"Of the {n_sections} {b} leads that {i} has the skill for: "
             + "; ".join(f"for {n}, {why}" for why, n in
                         sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))) + ".")
+
+
+def _what_handing_over_does(week: _Week, sec: Section, busy_id: str, idle_id: str,
+                            teams: dict[str, list[StaffLoad]]) -> str:
+    """A hand-over nothing forbids: it may still throw another of the two's skill teams out
+    of balance (the idle member may be the least used of another team too), or the same one
+    the other way, which is why the solver kept it."""
+    i = week.roster.staff_by_id[idle_id].display
+    moved = {busy_id: -len(sec.meetings), idle_id: len(sec.meetings)}
+
+    def uses(members, after):
+        return [(replace(s, meetings=s.meetings + moved.get(s.id, 0)) if after else s)
+                for s in members]
+
+    before_units = after_units = 0
+    apart = []  # (gap after, skill, busiest after, least used after)
+    for skill, members in sorted(teams.items()):
+        if len(members) < 2 or not moved.keys() & {s.id for s in members}:
+            continue
+        was, now = uses(members, False), uses(members, True)
+        gap_was = max(s.use for s in was) - min(s.use for s in was)
+        hi, lo = max(now, key=lambda s: s.use), min(now, key=lambda s: s.use)
+        before_units, after_units = before_units + gap_was, after_units + hi.use - lo.use
+        if hi.use - lo.use > BALANCED_SPREAD and hi.use - lo.use >= gap_was:
+            apart.append((hi.use - lo.use, skill, hi, lo))
+    if after_units < before_units:
+        return f"nothing in the week stops {i} taking it over"
+    if apart:
+        gap, skill, hi, lo = max(apart, key=lambda a: a[:2])
+        return (f"taking it over would leave {skill} {gap} points apart ({hi.name} at {hi.use}%, "
+                f"{lo.name} at {lo.use}%)")
+    return (f"taking it over would not narrow the gaps of their skill teams ({before_units} "
+            f"points in all before, {after_units} after)")
 
 
 def idle_gaps(pattern: list[bool]) -> int:

@@ -461,8 +461,10 @@ def fair_load_week(s2=None, skill="cbt", therapist=None, s2_leads_c=False):
     ({"s2": {"available": "Mon"}}, "for 1, Staff S2 is not available at all its times "
                                    "(available Mon); "
                                    "for 1, nothing in the week stops Staff S2 taking it over."),
+    # Then S2 would be at 100 % and S1 at 50 %: the gap the other way.
     ({"s2_leads_c": True}, "for 1, Staff S2 leads another group at one of its times; "
-                           "for 1, nothing in the week stops Staff S2 taking it over."),
+                           "for 1, taking it over would leave cbt 50 points apart (Staff S2 "
+                           "at 100%, Staff S1 at 50%)."),
     ({"therapist": "S1"}, "for 1, a patient in it would lose Staff S1 as their therapist in "
                           "group; for 1, nothing in the week stops Staff S2 taking it over."),
 ])
@@ -502,8 +504,56 @@ def test_of_two_members_at_the_top_the_one_whose_groups_the_idle_one_could_lead_
         Meeting("C", "", 0, 540, 600, "R2", "S3", ("P3",))])
     (miss,) = measure(r, s).rule("fair_load").misses
     assert miss.text == "cbt: Staff S3 at 100% of capacity, Staff S2 at 0%"
+    # S1 stays at 100 %, so taking C over would only bring S3 to 0 %.
     assert miss.detail == ("Of the 1 section Staff S3 leads that Staff S2 has the skill for: "
-                           "for 1, nothing in the week stops Staff S2 taking it over.")
+                           "for 1, taking it over would leave cbt 100 points apart (Staff S1 "
+                           "at 100%, Staff S3 at 0%).")
+
+
+def handing_over_week(s2_skills, s3_skills, s1_leads):
+    """Mon-Fri 9:00, one slot a day (everyone's capacity 5). S1 (cbt) leads one-patient
+    cbt sections {group: days}; S2 leads T (trauma) on Thu and S3 U (trauma) on Fri."""
+    from scheduler.solution import Meeting, Schedule
+
+    r = roster(slots(*(f"{d} 9:00-10:00" for d in ("Mon", "Tue", "Wed", "Thu", "Fri"))),
+               groups=[group(g) for g in s1_leads] + [group("T", skill="trauma"),
+                                                      group("U", skill="trauma")],
+               staff_list=[staff("S1"), staff("S2", s2_skills), staff("S3", s3_skills)],
+               rooms=[room("R1")], patient_list=[patient("P1"), patient("P2"), patient("P3")])
+    meetings = [Meeting(g, "", day, 540, 600, "R1", "S1", ("P1",))
+                for g, days in s1_leads.items() for day in days]
+    meetings += [Meeting("T", "", 3, 540, 600, "R1", "S2", ("P2",)),
+                 Meeting("U", "", 4, 540, 600, "R1", "S3", ("P3",))]
+    return r, Schedule(status="feasible", week_of=WEEK_OF, center="Tiny", meetings=meetings)
+
+
+def test_a_hand_over_that_would_unbalance_another_team_names_it():
+    """cbt: S1 at 60 %, S2 at 20 %. Handing over B (one meeting) balances cbt and keeps
+    trauma (S2, S3) within 30 points; handing over A (two) puts S2 at 60 % beside S3 at 20 %
+    and cbt 40 points apart the other way (trauma named: of equal gaps, the later skill)."""
+    from scheduler.quality import measure
+
+    r, s = handing_over_week(("cbt", "trauma"), ("trauma",), {"A": (0, 1), "B": (2,)})
+    (miss,) = measure(r, s).rule("fair_load").misses
+    assert miss.text == "cbt: Staff S1 at 60% of capacity, Staff S2 at 20%"
+    assert miss.detail == (
+        "Of the 2 sections Staff S1 leads that Staff S2 has the skill for: for 1, nothing in "
+        "the week stops Staff S2 taking it over; for 1, taking it over would leave trauma 40 "
+        "points apart (Staff S2 at 60%, Staff S3 at 20%).")
+
+
+def test_a_hand_over_that_would_leave_the_teams_as_far_apart_in_all_says_so():
+    """cbt 40 points apart (S1 60 %, S2 20 %). Handing over any section brings cbt to 0, but
+    S2 then stands 20 points above S3 in both trauma and dbt: 40 points in all, as before."""
+    from scheduler.quality import measure
+
+    r, s = handing_over_week(("cbt", "trauma", "dbt"), ("trauma", "dbt"),
+                             {"A": (0,), "B": (1,), "C": (2,)})
+    (miss,) = measure(r, s).rule("fair_load").misses
+    assert miss.detail == (
+        "Of the 3 sections Staff S1 leads that Staff S2 has the skill for: for 3, taking it "
+        "over would not narrow the gaps of their skill teams (40 points in all before, 40 "
+        "after).")
 
 
 # --- role-model mix and spread: what a miss that could be improved says --------------------
