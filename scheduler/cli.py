@@ -382,20 +382,16 @@ def render(roster: Path, schedule: Path, out_dir: Path, pdf: bool, force: bool):
             sys.exit(EXIT_NO_SCHEDULE)
         click.echo("Printing anyway (--force): every printout and schedule.json list these "
                    "broken rules.", err=True)
-    # An untouched week is re-printed as solved, with the solver's figures. Those do not
-    # describe a hand-edited week (its bound still does), nor one the roster now faults.
-    untouched = week.status != "edited" and not broken
-    printed = Schedule(status=week.status if untouched else "edited", meetings=week.meetings,
-                       week_of=data.settings.week_of or week.week_of,
-                       center=data.settings.center or week.center, best_bound=week.best_bound,
-                       stats=dict(week.stats) if untouched else {},
-                       warnings=list(data.warnings) + [v.text for v in broken])
-    quality = measure(data, printed)
-    printed.objective = quality.objective
-    written = write_outputs(data, printed, out_dir, pdf=pdf, protect=(roster,), quality=quality)
-    what = "week as solved (not edited since)" if untouched else "edited week"
-    click.echo(f"Rendered the {what}: {len(printed.sections)} sections, "
-               f"{len(printed.meetings)} meetings.")
+    # The solver's search figures do not describe a hand-edited week; its bound still does.
+    edited = Schedule(status="edited", meetings=week.meetings,
+                      week_of=data.settings.week_of or week.week_of,
+                      center=data.settings.center or week.center, best_bound=week.best_bound,
+                      warnings=list(data.warnings) + [v.text for v in broken])
+    quality = measure(data, edited)
+    edited.objective = quality.objective
+    written = write_outputs(data, edited, out_dir, pdf=pdf, protect=(roster,), quality=quality)
+    click.echo(f"Rendered the edited week: {len(edited.sections)} sections, "
+               f"{len(edited.meetings)} meetings.")
     for line in quality_lines(quality):
         click.echo(line)
     click.echo(f"  Wrote {len(written)} files to {out_dir}/: "

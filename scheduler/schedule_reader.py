@@ -23,10 +23,9 @@ from .domain import Roster, key
 from .errors import ScheduleFileError
 from .parsing import ParseError, is_blank, parse_day, parse_list, parse_text, parse_time, show
 from .solution import Meeting, Schedule
-from .writers.xlsx import DIGEST_PROPERTY, SESSIONS_COLUMNS, STATUS_PROPERTY
+from .writers.xlsx import SESSIONS_COLUMNS
 
 SHEET = "Sessions"
-SOLVED = ("optimal", "feasible", "partial")  # statuses a week keeps while untouched
 DERIVED = ("Facilitator name", "Size")  # written for reading only; recomputed on render
 NEEDED = tuple(c for c in SESSIONS_COLUMNS if c not in DERIVED)
 EXPECTED = {
@@ -46,31 +45,23 @@ def read_schedule(path: str | Path, roster: Roster | None = None) -> Schedule:
     Given the roster, names typed in another case match the roster's spelling, and a
     Sessions row whose Start is one of that day's slots takes its End from the slot
     (so End may be left stale after moving a meeting).
-
-    The week keeps the status it was written with (optimal, feasible, partial) only while
-    its meetings are as written; otherwise its status is "edited".
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".json":
-        schedule, written = read_schedule_json(path)
+        schedule = read_schedule_json(path)
     elif suffix in (".xlsx", ".xlsm"):
-        schedule, written = read_schedule_xlsx(path, roster)
+        schedule = read_schedule_xlsx(path, roster)
     else:
         raise ScheduleFileError(
             f"'{path.name}' is not a schedule file: give the schedule.xlsx or schedule.json "
             "that 'scheduler solve' wrote."
         )
-    if roster is not None:
-        schedule = match_roster(schedule, roster)
-    if schedule.status not in SOLVED or written != schedule.digest():
-        schedule.status = "edited"
-    return schedule
+    return match_roster(schedule, roster) if roster is not None else schedule
 
 
-def read_schedule_json(path: Path) -> tuple[Schedule, str | None]:
-    """A schedule.json as written by solve (or render), possibly edited by hand, and the
-    digest of its meetings as written."""
+def read_schedule_json(path: Path) -> Schedule:
+    """A schedule.json as written by solve (or render), possibly edited by hand."""
     text = _read_bytes(path).decode("utf-8", errors="replace")
     try:
         data = json.loads(text)
@@ -78,14 +69,11 @@ def read_schedule_json(path: Path) -> tuple[Schedule, str | None]:
         raise ScheduleFileError(
             f"{path.name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
         ) from None
-    schedule = Schedule.from_dict(data, source=path.name)
-    return schedule, data.get("digest")
+    return Schedule.from_dict(data, source=path.name)
 
 
-def read_schedule_xlsx(path: Path, roster: Roster | None = None
-                       ) -> tuple[Schedule, str | None]:
-    """The Sessions sheet of a schedule.xlsx, one meeting per non-blank row, and the digest
-    of its meetings as written."""
+def read_schedule_xlsx(path: Path, roster: Roster | None = None) -> Schedule:
+    """The Sessions sheet of a schedule.xlsx, one meeting per non-blank row."""
     data = _read_bytes(path)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl warns about features it drops; irrelevant
@@ -117,9 +105,7 @@ def read_schedule_xlsx(path: Path, roster: Roster | None = None
             errors.append(f"{where}, row {number}, column {exc.column!r}: {exc.message}")
     if errors:
         raise ScheduleFileError("\n".join(errors))
-    written = {p.name: p.value for p in book.custom_doc_props.props}
-    return (Schedule(status=str(written.get(STATUS_PROPERTY, "edited")), meetings=meetings),
-            written.get(DIGEST_PROPERTY))
+    return Schedule(status="edited", meetings=meetings)
 
 
 class _CellError(Exception):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -146,19 +144,12 @@ class Schedule:
             return 0.0
         return abs(self.objective - self.best_bound) / max(abs(self.objective), 1e-9)
 
-    def digest(self) -> str:
-        """A fingerprint of the meetings, written with the week so that reading it back can
-        tell an untouched week (re-printed as solved) from one edited by hand."""
-        text = json.dumps([m.to_dict() for m in self.meetings], sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
-
     # --- JSON --------------------------------------------------------------------
 
     def to_dict(self) -> dict:
         return {
             "schema_version": SCHEMA_VERSION,
             "status": self.status,
-            "digest": self.digest(),
             "center": self.center,
             "week_of": self.week_of.isoformat() if self.week_of else None,
             "meetings": [m.to_dict() for m in self.meetings],

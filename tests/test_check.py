@@ -18,7 +18,6 @@ from scheduler.check import check_schedule
 from scheduler.cli import main
 from scheduler.domain import Pin
 from scheduler.solution import Meeting, Schedule
-from scheduler.summary import STATUS_TEXT
 
 # --- a small sound week to break one rule at a time ---------------------------------------
 
@@ -522,19 +521,6 @@ def test_roundtrip_a_sound_edit_renders_with_the_new_time(tmp_path, solved):
     assert "edited" in (out / "report.html").read_text()
     # The re-rendered schedule.xlsx reads back to the same week.
     assert run("check", roster_path, out / "schedule.xlsx").exit_code == 0
-
-
-@pytest.mark.parametrize("name", ["schedule.xlsx", "schedule.json"])
-def test_roundtrip_an_untouched_week_is_reprinted_as_solved(tmp_path, solved, name):
-    roster_path, out = solved
-    status = json.loads((out / "schedule.json").read_text())["status"]
-    printed = tmp_path / "printed"
-    result = run("render", roster_path, out / name, "--out", printed, "--no-pdf")
-    assert result.exit_code == 0, result.output
-    assert "Rendered the week as solved (not edited since)" in result.output
-    assert json.loads((printed / "schedule.json").read_text())["status"] == status
-    report = (printed / "report.html").read_text()
-    assert "edited by hand" not in report and STATUS_TEXT[status] in report
 
 
 def test_check_bad_schedule_cell_exits_2_naming_row_and_column(tmp_path, solved):

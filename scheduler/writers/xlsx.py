@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from openpyxl import Workbook
-from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -63,8 +62,6 @@ BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 TOP_WRAP = Alignment(vertical="top", wrap_text=True)
 TIME_FORMAT = "h:mm"
 MAX_WIDTH = 60
-STATUS_PROPERTY = "Scheduler status"  # document properties (File > Properties > Custom)
-DIGEST_PROPERTY = "Scheduler week"
 
 
 def render_xlsx(roster: Roster, schedule: Schedule, path: str | Path) -> None:
@@ -79,9 +76,6 @@ def render_xlsx(roster: Roster, schedule: Schedule, path: str | Path) -> None:
     for staff_id in staff_ids(roster, schedule):
         title = sheet_name(f"{staff_id} {staff_name(roster, staff_id)}", taken)
         write_staff_grid(book.create_sheet(title), roster, schedule, staff_id)
-    # Kept by Excel and LibreOffice when saving: render tells an untouched week by them.
-    book.custom_doc_props.append(StringProperty(name=STATUS_PROPERTY, value=schedule.status))
-    book.custom_doc_props.append(StringProperty(name=DIGEST_PROPERTY, value=schedule.digest()))
     book.save(str(path))
 
 
