@@ -997,23 +997,18 @@ def _why_not_handed_over(week: _Week, busy_id: str, idle_id: str,
 
 def _what_handing_over_does(week: _Week, sec: Section, busy_id: str, idle_id: str,
                             teams: dict[str, list[StaffLoad]]) -> str:
-    """A hand-over nothing forbids: it may still throw another of the two's skill teams out
-    of balance (the idle member may be the least used of another team too), or the same one
-    the other way, which is why the solver kept it."""
+    """A hand-over nothing forbids may still put a team apart: one where the idle member
+    becomes the busiest, one where the busy member becomes the least used, or the same team
+    the other way; that is why the solver kept it."""
     i = week.roster.staff_by_id[idle_id].display
     moved = {busy_id: -len(sec.meetings), idle_id: len(sec.meetings)}
-
-    def uses(members, after):
-        return [(replace(s, meetings=s.meetings + moved.get(s.id, 0)) if after else s)
-                for s in members]
-
     before_units = after_units = 0
     apart = []  # (gap after, skill, busiest after, least used after)
     for skill, members in sorted(teams.items()):
         if len(members) < 2 or not moved.keys() & {s.id for s in members}:
             continue
-        was, now = uses(members, False), uses(members, True)
-        gap_was = max(s.use for s in was) - min(s.use for s in was)
+        now = [replace(s, meetings=s.meetings + moved.get(s.id, 0)) for s in members]
+        gap_was = max(s.use for s in members) - min(s.use for s in members)
         hi, lo = max(now, key=lambda s: s.use), min(now, key=lambda s: s.use)
         before_units, after_units = before_units + gap_was, after_units + hi.use - lo.use
         if hi.use - lo.use > BALANCED_SPREAD and hi.use - lo.use >= gap_was:
