@@ -248,6 +248,9 @@ class Roster:
     source: str = ""
     weights: dict[str, float] = field(default_factory=default_weights)  # soft rule key -> weight
     pins: list[Pin] = field(default_factory=list)  # the Fixed sheet, in row order
+    # A fingerprint of every cell value: a week re-printed for an unchanged roster keeps the
+    # solver's status (saving the workbook again without changes keeps it too).
+    digest: str = ""
 
     # --- lookups -----------------------------------------------------------------
 

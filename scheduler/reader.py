@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import hashlib
 import io
 import warnings
 import zipfile
@@ -587,6 +588,24 @@ def _open(path: Path) -> _Book:
     return _Book(values, formulas)
 
 
+def _fingerprint(book: Any) -> str:
+    """A digest of every sheet's name and cell values, in workbook order. Blank cells at
+    the end of a row and blank rows are left out: spreadsheet programs vary in how far
+    they save a sheet's used range."""
+    digest = hashlib.sha256()
+    for sheet in book.worksheets:
+        digest.update(repr(sheet.title).encode())
+        if not hasattr(sheet, "iter_rows"):  # a chart sheet holds no roster
+            continue
+        for row in sheet.iter_rows(values_only=True):
+            cells = list(row)
+            while cells and cells[-1] is None:
+                cells.pop()
+            if cells:
+                digest.update(repr(cells).encode())
+    return digest.hexdigest()[:16]
+
+
 def _read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
@@ -749,6 +768,7 @@ def read_roster(path: str | Path) -> Roster:
     tables = {spec.name: _read_table(book, spec, report) for spec in SHEETS}
     roster = _assemble(tables, report)
     roster.source = str(path)
+    roster.digest = _fingerprint(book.values)
     roster.warnings = [str(w) for w in report.warnings]
     if report.problems:
         raise RosterError(_in_sheet_order(report.problems))

@@ -23,9 +23,13 @@ from .domain import Roster, key
 from .errors import ScheduleFileError
 from .parsing import ParseError, is_blank, parse_day, parse_list, parse_text, parse_time, show
 from .solution import Meeting, Schedule
-from .writers.xlsx import SESSIONS_COLUMNS
+from .writers.xlsx import (BOUND_PROPERTY, ROSTER_PROPERTY, SEARCHED_PROPERTY,
+                           SESSIONS_COLUMNS, STATUS_PROPERTY, STOPPED_PROPERTY, WEEK_PROPERTY)
 
 SHEET = "Sessions"
+# Statuses a week keeps while its meetings are as written. A partial week is re-printed as
+# edited: render recounts the week but not what it leaves unmet.
+SOLVED = ("optimal", "feasible")
 DERIVED = ("Facilitator name", "Size")  # written for reading only; recomputed on render
 NEEDED = tuple(c for c in SESSIONS_COLUMNS if c not in DERIVED)
 EXPECTED = {
@@ -45,23 +49,31 @@ def read_schedule(path: str | Path, roster: Roster | None = None) -> Schedule:
     Given the roster, names typed in another case match the roster's spelling, and a
     Sessions row whose Start is one of that day's slots takes its End from the slot
     (so End may be left stale after moving a meeting).
+
+    The week keeps the status it was solved with (optimal, feasible) only while its
+    meetings are as written; otherwise its status is "edited".
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".json":
-        schedule = read_schedule_json(path)
+        schedule, written = read_schedule_json(path)
     elif suffix in (".xlsx", ".xlsm"):
-        schedule = read_schedule_xlsx(path, roster)
+        schedule, written = read_schedule_xlsx(path, roster)
     else:
         raise ScheduleFileError(
             f"'{path.name}' is not a schedule file: give the schedule.xlsx or schedule.json "
             "that 'scheduler solve' wrote."
         )
-    return match_roster(schedule, roster) if roster is not None else schedule
+    if roster is not None:
+        schedule = match_roster(schedule, roster)
+    if schedule.status not in SOLVED or written != schedule.digest():
+        schedule.status = "edited"
+    return schedule
 
 
-def read_schedule_json(path: Path) -> Schedule:
-    """A schedule.json as written by solve (or render), possibly edited by hand."""
+def read_schedule_json(path: Path) -> tuple[Schedule, str | None]:
+    """A schedule.json as written by solve (or render), possibly edited by hand, and the
+    digest of its meetings as written."""
     text = _read_bytes(path).decode("utf-8", errors="replace")
     try:
         data = json.loads(text)
@@ -69,11 +81,15 @@ def read_schedule_json(path: Path) -> Schedule:
         raise ScheduleFileError(
             f"{path.name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
         ) from None
-    return Schedule.from_dict(data, source=path.name)
+    schedule = Schedule.from_dict(data, source=path.name)
+    return schedule, data.get("digest")
 
 
-def read_schedule_xlsx(path: Path, roster: Roster | None = None) -> Schedule:
-    """The Sessions sheet of a schedule.xlsx, one meeting per non-blank row."""
+def read_schedule_xlsx(path: Path, roster: Roster | None = None
+                       ) -> tuple[Schedule, str | None]:
+    """The Sessions sheet of a schedule.xlsx, one meeting per non-blank row, with how the
+    week was found as far as the document properties tell, and the digest of its meetings
+    as written."""
     data = _read_bytes(path)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl warns about features it drops; irrelevant
@@ -105,7 +121,29 @@ def read_schedule_xlsx(path: Path, roster: Roster | None = None) -> Schedule:
             errors.append(f"{where}, row {number}, column {exc.column!r}: {exc.message}")
     if errors:
         raise ScheduleFileError("\n".join(errors))
-    return Schedule(status="edited", meetings=meetings)
+    return _as_found(meetings, {p.name: p.value for p in book.custom_doc_props.props})
+
+
+def _as_found(meetings: list[Meeting], props: dict) -> tuple[Schedule, str | None]:
+    """The week with the figures schedule.xlsx's document properties give (see
+    writers.xlsx.write_properties); a property missing or of the wrong kind is left out."""
+    def text(name: str) -> str | None:
+        value = props.get(name)
+        return value if isinstance(value, str) else None
+
+    def number(name: str) -> float | None:
+        value = props.get(name)
+        numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return float(value) if numeric else None
+
+    searched = number(SEARCHED_PROPERTY)
+    stats = {"total_seconds": searched} if searched else {}
+    if props.get(STOPPED_PROPERTY) is True:
+        stats["interrupted"] = True
+    schedule = Schedule(status=text(STATUS_PROPERTY) or "edited", meetings=meetings,
+                        best_bound=number(BOUND_PROPERTY), stats=stats,
+                        roster_digest=text(ROSTER_PROPERTY))
+    return schedule, text(WEEK_PROPERTY)
 
 
 class _CellError(Exception):

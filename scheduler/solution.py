@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -96,6 +98,7 @@ class Schedule:
     warnings: list[str] = field(default_factory=list)
     # Best effort only: what this week does not provide (status "partial").
     unmet: list[Unmet] = field(default_factory=list)
+    roster_digest: str | None = None  # Roster.digest of the roster the week was solved for
 
     def __post_init__(self) -> None:
         self.meetings = sorted(self.meetings, key=lambda m: m.sort_key)
@@ -144,12 +147,20 @@ class Schedule:
             return 0.0
         return abs(self.objective - self.best_bound) / max(abs(self.objective), 1e-9)
 
+    def digest(self) -> str:
+        """A fingerprint of the meetings, written with the week: reading it back tells an
+        untouched week from one edited by hand."""
+        text = json.dumps([m.to_dict() for m in self.meetings], sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
     # --- JSON --------------------------------------------------------------------
 
     def to_dict(self) -> dict:
         return {
             "schema_version": SCHEMA_VERSION,
             "status": self.status,
+            "digest": self.digest(),
+            "roster_digest": self.roster_digest,
             "center": self.center,
             "week_of": self.week_of.isoformat() if self.week_of else None,
             "meetings": [m.to_dict() for m in self.meetings],
@@ -194,7 +205,12 @@ class Schedule:
             stats=dict(data.get("stats") or {}),
             warnings=list(data.get("warnings") or []),
             unmet=[Unmet.from_dict(u) for u in data.get("unmet") or [] if isinstance(u, dict)],
+            roster_digest=_text_or_none(data.get("roster_digest")),
         )
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _meeting_from_dict(raw: Any, where: str) -> Meeting:

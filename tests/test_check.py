@@ -18,6 +18,7 @@ from scheduler.check import check_schedule
 from scheduler.cli import main
 from scheduler.domain import Pin
 from scheduler.solution import Meeting, Schedule
+from scheduler.summary import STATUS_TEXT
 
 # --- a small sound week to break one rule at a time ---------------------------------------
 
@@ -521,6 +522,52 @@ def test_roundtrip_a_sound_edit_renders_with_the_new_time(tmp_path, solved):
     assert "edited" in (out / "report.html").read_text()
     # The re-rendered schedule.xlsx reads back to the same week.
     assert run("check", roster_path, out / "schedule.xlsx").exit_code == 0
+
+
+def test_the_roster_fingerprint_survives_saving_again_but_not_a_changed_cell(tmp_path):
+    from scheduler.reader import read_roster
+
+    path = write_workbook(tmp_path / "roster.xlsx", roundtrip_roster())
+    first = read_roster(path).digest
+    book = openpyxl.load_workbook(path)
+    book["Slots"]["F9"].font = openpyxl.styles.Font(bold=True)  # used range grown, no value
+    book.save(path)
+    assert read_roster(path).digest == first
+    book["Slots"]["C4"].value = "10:30"
+    book.save(path)
+    assert read_roster(path).digest != first
+
+
+@pytest.mark.parametrize("name", ["schedule.xlsx", "schedule.json"])
+def test_roundtrip_an_untouched_week_is_reprinted_as_solved(tmp_path, solved, name):
+    roster_path, out = solved
+    solved_json = json.loads((out / "schedule.json").read_text())
+    printed = tmp_path / "printed"
+    result = run("render", roster_path, out / name, "--out", printed, "--no-pdf")
+    assert result.exit_code == 0, result.output
+    assert "Rendered the week as solved (not edited since)" in result.output
+    data = json.loads((printed / "schedule.json").read_text())
+    assert (data["status"], data["best_bound"]) == (solved_json["status"],
+                                                   solved_json["best_bound"])
+    assert data["stats"]["total_seconds"] == solved_json["stats"]["total_seconds"]
+    report = (printed / "report.html").read_text()
+    assert "edited by hand" not in report and STATUS_TEXT[data["status"]] in report
+
+
+def test_roundtrip_an_untouched_week_for_a_changed_roster_is_printed_as_edited(tmp_path,
+                                                                               solved):
+    roster_path, out = solved
+    book = openpyxl.load_workbook(roster_path)
+    book["Settings"]["B2"].value = "Round Trip Clinic"  # the Center's name
+    book.save(roster_path)
+    result = run("render", roster_path, out / "schedule.xlsx", "--out", out, "--no-pdf")
+    assert result.exit_code == 0, result.output
+    assert "the roster has changed since it was solved" in result.output
+    data = json.loads((out / "schedule.json").read_text())
+    assert (data["status"], data["best_bound"], data["stats"]) == ("edited", None, {})
+    # Once printed as edited, the week stays so.
+    result = run("render", roster_path, out / "schedule.xlsx", "--out", out, "--no-pdf")
+    assert "Rendered the edited week" in result.output
 
 
 def test_check_bad_schedule_cell_exits_2_naming_row_and_column(tmp_path, solved):

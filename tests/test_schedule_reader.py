@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import openpyxl
 import pytest
 from builders import write_workbook
 from test_check import MON9, TUE9, WED10, center, meet, sound_week
@@ -33,15 +34,63 @@ def test_schedule_xlsx_as_written_reads_back_to_the_same_week(tmp_path):
     render_xlsx(r, week, tmp_path / "schedule.xlsx")
     back = read_schedule(tmp_path / "schedule.xlsx", r)
     assert back.meetings == week.meetings
-    assert back.status == "edited"
+    assert back.status == "optimal"  # untouched: re-printed as solved
+
+
+def test_schedule_xlsx_keeps_how_the_week_was_found_in_its_document_properties(tmp_path):
+    r = center()
+    week = Schedule("feasible", list(sound_week().values()), best_bound=3.5,
+                    stats={"total_seconds": 61.2, "interrupted": True, "solutions": 4},
+                    roster_digest="abc")
+    render_xlsx(r, week, tmp_path / "schedule.xlsx")
+    back = read_schedule(tmp_path / "schedule.xlsx", r)
+    assert (back.status, back.best_bound, back.roster_digest) == ("feasible", 3.5, "abc")
+    assert back.stats == {"total_seconds": 61.2, "interrupted": True}
+
+
+def test_a_schedule_xlsx_edited_by_hand_reads_as_edited(tmp_path):
+    r = center()
+    render_xlsx(r, Schedule("optimal", list(sound_week().values()), best_bound=2.0),
+                tmp_path / "schedule.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "schedule.xlsx")
+    sheet = book["Sessions"]
+    room = [c.value for c in sheet[1]].index("Room") + 1
+    sheet.cell(2, room).value = "Another room"
+    book.save(tmp_path / "schedule.xlsx")  # the document properties survive the save
+    back = read_schedule(tmp_path / "schedule.xlsx", r)
+    assert back.meetings[0].room == "Another room" and back.status == "edited"
+    assert back.best_bound == 2.0  # an edited week's bound still holds for its roster
+
+
+def test_a_sessions_sheet_without_the_solvers_properties_reads_as_edited(tmp_path):
+    path = sessions(tmp_path, ["G", "A", "Mon", "9:00", "10:00", "R1", "S1", "", "P1", 1])
+    back = read_schedule(path)
+    assert back.status == "edited" and back.best_bound is None and back.stats == {}
 
 
 def test_schedule_json_reads_back_to_the_same_week(tmp_path):
-    week = Schedule("feasible", list(sound_week().values()), best_bound=3.0)
+    week = Schedule("feasible", list(sound_week().values()), best_bound=3.0,
+                    roster_digest="abc")
     path = tmp_path / "schedule.json"
     path.write_text(json.dumps(week.to_dict()))
     back = read_schedule(path)
     assert back.meetings == week.meetings and back.best_bound == 3.0
+    assert back.status == "feasible" and back.roster_digest == "abc"
+
+
+@pytest.mark.parametrize("edit", ["meeting", "digest", "partial"])
+def test_a_schedule_json_edited_or_without_its_digest_or_partial_reads_as_edited(
+        tmp_path, edit):
+    data = Schedule("feasible", list(sound_week().values())).to_dict()
+    if edit == "meeting":
+        data["meetings"][0]["room"] = "Another room"
+    elif edit == "digest":
+        del data["digest"]  # written before digests were
+    else:
+        data["status"] = "partial"  # render recounts the week, not what it leaves unmet
+    path = tmp_path / "schedule.json"
+    path.write_text(json.dumps(data))
+    assert read_schedule(path).status == "edited"
 
 
 def test_hand_edits_are_read_as_people_type_them(tmp_path):

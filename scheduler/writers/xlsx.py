@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from openpyxl import Workbook
+from openpyxl.packaging.custom import BoolProperty, FloatProperty, StringProperty
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -62,6 +63,14 @@ BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 TOP_WRAP = Alignment(vertical="top", wrap_text=True)
 TIME_FORMAT = "h:mm"
 MAX_WIDTH = 60
+# Custom document properties (File > Properties > Custom in Excel), kept by Excel and
+# LibreOffice when saving: render re-prints an untouched week with the solver's figures.
+STATUS_PROPERTY = "Scheduler status"
+WEEK_PROPERTY = "Scheduler week"  # Schedule.digest() of the meetings as written
+ROSTER_PROPERTY = "Scheduler roster"  # Roster.digest of the roster solved for
+BOUND_PROPERTY = "Scheduler bound"
+SEARCHED_PROPERTY = "Scheduler searched (s)"
+STOPPED_PROPERTY = "Scheduler stopped by hand"
 
 
 def render_xlsx(roster: Roster, schedule: Schedule, path: str | Path) -> None:
@@ -76,7 +85,24 @@ def render_xlsx(roster: Roster, schedule: Schedule, path: str | Path) -> None:
     for staff_id in staff_ids(roster, schedule):
         title = sheet_name(f"{staff_id} {staff_name(roster, staff_id)}", taken)
         write_staff_grid(book.create_sheet(title), roster, schedule, staff_id)
+    write_properties(book, schedule)
     book.save(str(path))
+
+
+def write_properties(book: Workbook, schedule: Schedule) -> None:
+    """How the week was found, for render to read back (see STATUS_PROPERTY)."""
+    props = book.custom_doc_props
+    props.append(StringProperty(name=STATUS_PROPERTY, value=schedule.status))
+    props.append(StringProperty(name=WEEK_PROPERTY, value=schedule.digest()))
+    if schedule.roster_digest:
+        props.append(StringProperty(name=ROSTER_PROPERTY, value=schedule.roster_digest))
+    if schedule.best_bound is not None:
+        props.append(FloatProperty(name=BOUND_PROPERTY, value=float(schedule.best_bound)))
+    searched = schedule.stats.get("total_seconds") or schedule.stats.get("solve_seconds")
+    if searched:
+        props.append(FloatProperty(name=SEARCHED_PROPERTY, value=float(searched)))
+    if schedule.stats.get("interrupted"):
+        props.append(BoolProperty(name=STOPPED_PROPERTY, value=True))
 
 
 # --- rows ----------------------------------------------------------------------------
