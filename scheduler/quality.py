@@ -1017,9 +1017,10 @@ def _what_handing_over_does(week: _Week, sec: Section, busy_id: str, idle_id: st
         return f"nothing in the week stops {i} taking it over"
     if apart:
         gap, skill, hi, lo = max(apart, key=lambda a: a[:2])
-        return (f"taking it over would leave {skill} {gap} points apart ({hi.name} at {hi.use}%, "
-                f"{lo.name} at {lo.use}%)")
-    return (f"taking it over would not narrow the gaps of their skill teams ({before_units} "
+        return (f"taking it over would leave the {skill} team {gap} points apart ({hi.name} at "
+                f"{hi.use}%, {lo.name} at {lo.use}%)")
+    how = "widen" if after_units > before_units else "not narrow"
+    return (f"taking it over would {how} the gaps of their skill teams ({before_units} "
             f"points in all before, {after_units} after)")
 
 

@@ -463,8 +463,8 @@ def fair_load_week(s2=None, skill="cbt", therapist=None, s2_leads_c=False):
                                    "for 1, nothing in the week stops Staff S2 taking it over."),
     # Then S2 would be at 100 % and S1 at 50 %: the gap the other way.
     ({"s2_leads_c": True}, "for 1, Staff S2 leads another group at one of its times; "
-                           "for 1, taking it over would leave cbt 50 points apart (Staff S2 "
-                           "at 100%, Staff S1 at 50%)."),
+                           "for 1, taking it over would leave the cbt team 50 points apart "
+                           "(Staff S2 at 100%, Staff S1 at 50%)."),
     ({"therapist": "S1"}, "for 1, a patient in it would lose Staff S1 as their therapist in "
                           "group; for 1, nothing in the week stops Staff S2 taking it over."),
 ])
@@ -506,8 +506,8 @@ def test_of_two_members_at_the_top_the_one_whose_groups_the_idle_one_could_lead_
     assert miss.text == "cbt: Staff S3 at 100% of capacity, Staff S2 at 0%"
     # S1 stays at 100 %, so taking C over would only bring S3 to 0 %.
     assert miss.detail == ("Of the 1 section Staff S3 leads that Staff S2 has the skill for: "
-                           "for 1, taking it over would leave cbt 100 points apart (Staff S1 "
-                           "at 100%, Staff S3 at 0%).")
+                           "for 1, taking it over would leave the cbt team 100 points apart "
+                           "(Staff S1 at 100%, Staff S3 at 0%).")
 
 
 def handing_over_week(s2_skills, s3_skills, s1_leads):
@@ -538,8 +538,8 @@ def test_a_hand_over_that_would_unbalance_another_team_names_it():
     assert miss.text == "cbt: Staff S1 at 60% of capacity, Staff S2 at 20%"
     assert miss.detail == (
         "Of the 2 sections Staff S1 leads that Staff S2 has the skill for: for 1, nothing in "
-        "the week stops Staff S2 taking it over; for 1, taking it over would leave trauma 40 "
-        "points apart (Staff S2 at 60%, Staff S3 at 20%).")
+        "the week stops Staff S2 taking it over; for 1, taking it over would leave the trauma "
+        "team 40 points apart (Staff S2 at 60%, Staff S3 at 20%).")
 
 
 def test_a_hand_over_that_would_leave_the_teams_as_far_apart_in_all_says_so():
@@ -554,6 +554,18 @@ def test_a_hand_over_that_would_leave_the_teams_as_far_apart_in_all_says_so():
         "Of the 3 sections Staff S1 leads that Staff S2 has the skill for: for 3, taking it "
         "over would not narrow the gaps of their skill teams (40 points in all before, 40 "
         "after).")
+
+
+def test_a_hand_over_that_would_put_the_teams_further_apart_in_all_says_widen():
+    """As above, with S2 and S3 sharing a third skill: 40 points in all before, 60 after."""
+    from scheduler.quality import measure
+
+    r, s = handing_over_week(("cbt", "trauma", "dbt", "family"), ("trauma", "dbt", "family"),
+                             {"A": (0,), "B": (1,), "C": (2,)})
+    (miss,) = measure(r, s).rule("fair_load").misses
+    assert miss.detail == (
+        "Of the 3 sections Staff S1 leads that Staff S2 has the skill for: for 3, taking it "
+        "over would widen the gaps of their skill teams (40 points in all before, 60 after).")
 
 
 # --- role-model mix and spread: what a miss that could be improved says --------------------
