@@ -178,7 +178,7 @@ def solve(roster: Path, out_dir: Path, time_limit, pdf, workers, seed, quiet, be
     if not result.found:
         _explain_no_schedule(result, limit, len(data.patients))
         sys.exit(EXIT_NO_SCHEDULE)
-    result.schedule.roster_digest = data.digest
+    result.schedule.roster_fingerprint = data.fingerprint
     if result.stats.get("interrupted"):
         click.echo("Stopped early: writing the best schedule found so far.", err=True)
     if result.schedule.unmet:
@@ -370,8 +370,7 @@ def check_command(roster: Path, schedule: Path):
 def render(roster: Path, schedule: Path, out_dir: Path, pdf: bool, force: bool):
     """Re-print every timetable from a checked, possibly hand-edited SCHEDULE."""
     from .output import write_outputs
-    from .quality import measure
-    from .solution import Schedule
+    from .reprint import reprint
     from .summary import quality_lines
 
     data, week, broken = _read_and_check(roster, schedule)
@@ -383,25 +382,13 @@ def render(roster: Path, schedule: Path, out_dir: Path, pdf: bool, force: bool):
             sys.exit(EXIT_NO_SCHEDULE)
         click.echo("Printing anyway (--force): every printout and schedule.json list these "
                    "broken rules.", err=True)
-    # An untouched week for an unchanged roster is re-printed as solved, with the solver's
-    # figures. A hand-edited week was not searched for, but its bound still holds while the
-    # roster is the one solved for.
-    same_roster = week.roster_digest == data.digest
-    untouched = week.status != "edited" and same_roster and not broken
-    printed = Schedule(status=week.status if untouched else "edited", meetings=week.meetings,
-                       week_of=data.settings.week_of or week.week_of,
-                       center=data.settings.center or week.center,
-                       best_bound=week.best_bound if same_roster else None,
-                       stats=dict(week.stats) if untouched else {},
-                       warnings=list(data.warnings) + [v.text for v in broken],
-                       roster_digest=data.digest)
-    quality = measure(data, printed)
-    printed.objective = quality.objective
+    again = reprint(data, week, broken)
+    printed, quality = again.schedule, again.quality
     written = write_outputs(data, printed, out_dir, pdf=pdf, protect=(roster,), quality=quality)
-    if untouched:
+    if printed.status != "edited":
         what = "the week as solved (not edited since)"
-    elif week.status != "edited" and not broken:
-        what = "the week as edited: the roster has changed since it was solved"
+    elif again.why_edited:
+        what = f"the week as edited: {again.why_edited}"
     else:
         what = "the edited week"
     click.echo(f"Rendered {what}: {len(printed.sections)} sections, "

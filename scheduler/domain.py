@@ -250,7 +250,7 @@ class Roster:
     pins: list[Pin] = field(default_factory=list)  # the Fixed sheet, in row order
     # A fingerprint of every cell value: a week re-printed for an unchanged roster keeps the
     # solver's status (saving the workbook again without changes keeps it too).
-    digest: str = ""
+    fingerprint: str = ""
 
     # --- lookups -----------------------------------------------------------------
 

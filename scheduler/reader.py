@@ -589,14 +589,12 @@ def _open(path: Path) -> _Book:
 
 
 def _fingerprint(book: Any) -> str:
-    """A digest of every sheet's name and cell values, in workbook order. Blank cells at
+    """A fingerprint of every sheet's name and cell values, in workbook order. Blank cells at
     the end of a row and blank rows are left out: spreadsheet programs vary in how far
     they save a sheet's used range."""
     digest = hashlib.sha256()
     for sheet in book.worksheets:
         digest.update(repr(sheet.title).encode())
-        if not hasattr(sheet, "iter_rows"):  # a chart sheet holds no roster
-            continue
         for row in sheet.iter_rows(values_only=True):
             cells = list(row)
             while cells and cells[-1] is None:
@@ -768,7 +766,7 @@ def read_roster(path: str | Path) -> Roster:
     tables = {spec.name: _read_table(book, spec, report) for spec in SHEETS}
     roster = _assemble(tables, report)
     roster.source = str(path)
-    roster.digest = _fingerprint(book.values)
+    roster.fingerprint = _fingerprint(book.values)
     roster.warnings = [str(w) for w in report.warnings]
     if report.problems:
         raise RosterError(_in_sheet_order(report.problems))

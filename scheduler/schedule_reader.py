@@ -23,8 +23,9 @@ from .domain import Roster, key
 from .errors import ScheduleFileError
 from .parsing import ParseError, is_blank, parse_day, parse_list, parse_text, parse_time, show
 from .solution import Meeting, Schedule
-from .writers.xlsx import (BOUND_PROPERTY, ROSTER_PROPERTY, SEARCHED_PROPERTY,
-                           SESSIONS_COLUMNS, STATUS_PROPERTY, STOPPED_PROPERTY, WEEK_PROPERTY)
+from .writers.xlsx import (BOUND_PROPERTY, FINGERPRINT_PROPERTY, OBJECTIVE_PROPERTY,
+                           ROSTER_PROPERTY, SEARCHED_PROPERTY, SESSIONS_COLUMNS,
+                           STATUS_PROPERTY, STOPPED_PROPERTY)
 
 SHEET = "Sessions"
 # Statuses a week keeps while its meetings are as written. A partial week is re-printed as
@@ -51,7 +52,7 @@ def read_schedule(path: str | Path, roster: Roster | None = None) -> Schedule:
     (so End may be left stale after moving a meeting).
 
     The week keeps the status it was solved with (optimal, feasible) only while its
-    meetings are as written; otherwise its status is "edited".
+    meetings and figures are as written (Schedule.fingerprint); otherwise it is "edited".
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -66,14 +67,14 @@ def read_schedule(path: str | Path, roster: Roster | None = None) -> Schedule:
         )
     if roster is not None:
         schedule = match_roster(schedule, roster)
-    if schedule.status not in SOLVED or written != schedule.digest():
+    if schedule.status not in SOLVED or written != schedule.fingerprint():
         schedule.status = "edited"
     return schedule
 
 
 def read_schedule_json(path: Path) -> tuple[Schedule, str | None]:
-    """A schedule.json as written by solve (or render), possibly edited by hand, and the
-    digest of its meetings as written."""
+    """A schedule.json as written by solve (or render), possibly edited by hand, and its
+    fingerprint as written."""
     text = _read_bytes(path).decode("utf-8", errors="replace")
     try:
         data = json.loads(text)
@@ -82,14 +83,14 @@ def read_schedule_json(path: Path) -> tuple[Schedule, str | None]:
             f"{path.name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
         ) from None
     schedule = Schedule.from_dict(data, source=path.name)
-    return schedule, data.get("digest")
+    return schedule, data.get("fingerprint")
 
 
 def read_schedule_xlsx(path: Path, roster: Roster | None = None
                        ) -> tuple[Schedule, str | None]:
     """The Sessions sheet of a schedule.xlsx, one meeting per non-blank row, with how the
-    week was found as far as the document properties tell, and the digest of its meetings
-    as written."""
+    week was found as far as the document properties tell, and its fingerprint as
+    written."""
     data = _read_bytes(path)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl warns about features it drops; irrelevant
@@ -141,9 +142,9 @@ def _as_found(meetings: list[Meeting], props: dict) -> tuple[Schedule, str | Non
     if props.get(STOPPED_PROPERTY) is True:
         stats["interrupted"] = True
     schedule = Schedule(status=text(STATUS_PROPERTY) or "edited", meetings=meetings,
-                        best_bound=number(BOUND_PROPERTY), stats=stats,
-                        roster_digest=text(ROSTER_PROPERTY))
-    return schedule, text(WEEK_PROPERTY)
+                        objective=number(OBJECTIVE_PROPERTY), best_bound=number(BOUND_PROPERTY),
+                        stats=stats, roster_fingerprint=text(ROSTER_PROPERTY))
+    return schedule, text(FINGERPRINT_PROPERTY)
 
 
 class _CellError(Exception):

@@ -98,7 +98,7 @@ class Schedule:
     warnings: list[str] = field(default_factory=list)
     # Best effort only: what this week does not provide (status "partial").
     unmet: list[Unmet] = field(default_factory=list)
-    roster_digest: str | None = None  # Roster.digest of the roster the week was solved for
+    roster_fingerprint: str | None = None  # Roster.fingerprint of the roster solved for
 
     def __post_init__(self) -> None:
         self.meetings = sorted(self.meetings, key=lambda m: m.sort_key)
@@ -147,10 +147,13 @@ class Schedule:
             return 0.0
         return abs(self.objective - self.best_bound) / max(abs(self.objective), 1e-9)
 
-    def digest(self) -> str:
-        """A fingerprint of the meetings, written with the week: reading it back tells an
-        untouched week from one edited by hand."""
-        text = json.dumps([m.to_dict() for m in self.meetings], sort_keys=True)
+    def fingerprint(self) -> str:
+        """A fingerprint of the meetings and of how the week was found (status, objective,
+        bound, roster), written with the week: reading it back tells an untouched week from
+        one edited by hand, and from one whose figures were changed or lost."""
+        found = [self.status, _rounded(self.objective), _rounded(self.best_bound),
+                 self.roster_fingerprint]
+        text = json.dumps([found, [m.to_dict() for m in self.meetings]], sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     # --- JSON --------------------------------------------------------------------
@@ -159,8 +162,8 @@ class Schedule:
         return {
             "schema_version": SCHEMA_VERSION,
             "status": self.status,
-            "digest": self.digest(),
-            "roster_digest": self.roster_digest,
+            "fingerprint": self.fingerprint(),
+            "roster_fingerprint": self.roster_fingerprint,
             "center": self.center,
             "week_of": self.week_of.isoformat() if self.week_of else None,
             "meetings": [m.to_dict() for m in self.meetings],
@@ -205,8 +208,13 @@ class Schedule:
             stats=dict(data.get("stats") or {}),
             warnings=list(data.get("warnings") or []),
             unmet=[Unmet.from_dict(u) for u in data.get("unmet") or [] if isinstance(u, dict)],
-            roster_digest=_text_or_none(data.get("roster_digest")),
+            roster_fingerprint=_text_or_none(data.get("roster_fingerprint")),
         )
+
+
+def _rounded(value: float | None) -> float | None:
+    # Spreadsheet document properties keep about 15 digits.
+    return None if value is None else round(float(value), 6)
 
 
 def _text_or_none(value: Any) -> str | None:

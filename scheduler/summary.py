@@ -13,7 +13,8 @@ STATUS_TEXT = {
     "optimal": "best possible schedule under the rules (proven)",
     "feasible": "valid schedule; the solver had not proven it the best when it stopped",
     "partial": "INCOMPLETE: no week meeting every rule was found; this is the best week found",
-    "edited": "edited by hand after scheduling; quality recounted from the edited week",
+    "edited": "changed since it was scheduled (edited by hand, or its roster changed); "
+              "quality recounted for the week as it is",
 }
 
 def hours_by_program(roster: Roster, schedule: Schedule) -> list[dict]:

@@ -7,6 +7,7 @@ import json
 
 import openpyxl
 import pytest
+from openpyxl.packaging.custom import StringProperty
 from builders import write_workbook
 from test_check import MON9, TUE9, WED10, center, meet, sound_week
 
@@ -39,12 +40,13 @@ def test_schedule_xlsx_as_written_reads_back_to_the_same_week(tmp_path):
 
 def test_schedule_xlsx_keeps_how_the_week_was_found_in_its_document_properties(tmp_path):
     r = center()
-    week = Schedule("feasible", list(sound_week().values()), best_bound=3.5,
+    week = Schedule("feasible", list(sound_week().values()), objective=4.25, best_bound=3.5,
                     stats={"total_seconds": 61.2, "interrupted": True, "solutions": 4},
-                    roster_digest="abc")
+                    roster_fingerprint="abc")
     render_xlsx(r, week, tmp_path / "schedule.xlsx")
     back = read_schedule(tmp_path / "schedule.xlsx", r)
-    assert (back.status, back.best_bound, back.roster_digest) == ("feasible", 3.5, "abc")
+    assert (back.status, back.objective, back.best_bound, back.roster_fingerprint) == (
+        "feasible", 4.25, 3.5, "abc")
     assert back.stats == {"total_seconds": 61.2, "interrupted": True}
 
 
@@ -62,6 +64,24 @@ def test_a_schedule_xlsx_edited_by_hand_reads_as_edited(tmp_path):
     assert back.best_bound == 2.0  # an edited week's bound still holds for its roster
 
 
+@pytest.mark.parametrize("prop, value", [("Scheduler bound", None),
+                                         ("Scheduler bound", "20"),
+                                         ("Scheduler status", "optimal")])
+def test_a_schedule_xlsx_whose_figures_were_changed_or_lost_reads_as_edited(tmp_path, prop,
+                                                                           value):
+    r = center()
+    render_xlsx(r, Schedule("feasible", list(sound_week().values()), objective=5.0,
+                            best_bound=2.0), tmp_path / "schedule.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "schedule.xlsx")
+    props = book.custom_doc_props
+    kept = [p for p in props.props if p.name != prop]
+    props.props = kept
+    if value is not None:
+        props.append(StringProperty(name=prop, value=value))
+    book.save(tmp_path / "schedule.xlsx")
+    assert read_schedule(tmp_path / "schedule.xlsx", r).status == "edited"
+
+
 def test_a_sessions_sheet_without_the_solvers_properties_reads_as_edited(tmp_path):
     path = sessions(tmp_path, ["G", "A", "Mon", "9:00", "10:00", "R1", "S1", "", "P1", 1])
     back = read_schedule(path)
@@ -70,24 +90,28 @@ def test_a_sessions_sheet_without_the_solvers_properties_reads_as_edited(tmp_pat
 
 def test_schedule_json_reads_back_to_the_same_week(tmp_path):
     week = Schedule("feasible", list(sound_week().values()), best_bound=3.0,
-                    roster_digest="abc")
+                    roster_fingerprint="abc")
     path = tmp_path / "schedule.json"
     path.write_text(json.dumps(week.to_dict()))
     back = read_schedule(path)
     assert back.meetings == week.meetings and back.best_bound == 3.0
-    assert back.status == "feasible" and back.roster_digest == "abc"
+    assert back.status == "feasible" and back.roster_fingerprint == "abc"
 
 
-@pytest.mark.parametrize("edit", ["meeting", "digest", "partial"])
-def test_a_schedule_json_edited_or_without_its_digest_or_partial_reads_as_edited(
+@pytest.mark.parametrize("edit", ["meeting", "fingerprint", "partial", "status", "bound"])
+def test_a_schedule_json_edited_or_without_its_fingerprint_or_partial_reads_as_edited(
         tmp_path, edit):
-    data = Schedule("feasible", list(sound_week().values())).to_dict()
+    data = Schedule("feasible", list(sound_week().values()), best_bound=3.0).to_dict()
     if edit == "meeting":
         data["meetings"][0]["room"] = "Another room"
-    elif edit == "digest":
-        del data["digest"]  # written before digests were
-    else:
+    elif edit == "fingerprint":
+        del data["fingerprint"]  # written before fingerprints were
+    elif edit == "partial":
         data["status"] = "partial"  # render recounts the week, not what it leaves unmet
+    elif edit == "status":
+        data["status"] = "optimal"
+    else:
+        data["best_bound"] = None
     path = tmp_path / "schedule.json"
     path.write_text(json.dumps(data))
     assert read_schedule(path).status == "edited"

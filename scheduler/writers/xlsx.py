@@ -63,12 +63,14 @@ BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 TOP_WRAP = Alignment(vertical="top", wrap_text=True)
 TIME_FORMAT = "h:mm"
 MAX_WIDTH = 60
-# Custom document properties (File > Properties > Custom in Excel), kept by Excel and
-# LibreOffice when saving: render re-prints an untouched week with the solver's figures.
+# Custom document properties (in Excel: File > Info > Properties > Advanced Properties >
+# Custom), kept by Excel and LibreOffice when saving: render re-prints an untouched week with
+# the solver's figures.
 STATUS_PROPERTY = "Scheduler status"
-WEEK_PROPERTY = "Scheduler week"  # Schedule.digest() of the meetings as written
-ROSTER_PROPERTY = "Scheduler roster"  # Roster.digest of the roster solved for
+OBJECTIVE_PROPERTY = "Scheduler penalty"
 BOUND_PROPERTY = "Scheduler bound"
+ROSTER_PROPERTY = "Scheduler roster fingerprint"  # Roster.fingerprint of the roster solved for
+FINGERPRINT_PROPERTY = "Scheduler week fingerprint"  # Schedule.fingerprint() as written
 SEARCHED_PROPERTY = "Scheduler searched (s)"
 STOPPED_PROPERTY = "Scheduler stopped by hand"
 
@@ -93,11 +95,13 @@ def write_properties(book: Workbook, schedule: Schedule) -> None:
     """How the week was found, for render to read back (see STATUS_PROPERTY)."""
     props = book.custom_doc_props
     props.append(StringProperty(name=STATUS_PROPERTY, value=schedule.status))
-    props.append(StringProperty(name=WEEK_PROPERTY, value=schedule.digest()))
-    if schedule.roster_digest:
-        props.append(StringProperty(name=ROSTER_PROPERTY, value=schedule.roster_digest))
-    if schedule.best_bound is not None:
-        props.append(FloatProperty(name=BOUND_PROPERTY, value=float(schedule.best_bound)))
+    for name, value in ((OBJECTIVE_PROPERTY, schedule.objective),
+                        (BOUND_PROPERTY, schedule.best_bound)):
+        if value is not None:  # rounded as the fingerprint counts it
+            props.append(FloatProperty(name=name, value=round(float(value), 6)))
+    if schedule.roster_fingerprint:
+        props.append(StringProperty(name=ROSTER_PROPERTY, value=schedule.roster_fingerprint))
+    props.append(StringProperty(name=FINGERPRINT_PROPERTY, value=schedule.fingerprint()))
     searched = schedule.stats.get("total_seconds") or schedule.stats.get("solve_seconds")
     if searched:
         props.append(FloatProperty(name=SEARCHED_PROPERTY, value=float(searched)))
