@@ -618,12 +618,13 @@ def _what_moving_a_meeting_does(week: _Week, sec: Section) -> str:
                    "costs as much as it gains" if total == 0 else "lowers the week's penalty")
         best_text = f"{how}, {verdict} ({_points(cost)})"
     if moves == 1:
-        said = "The one move of a meeting that would space it better"
+        said = "Only one meeting could move to space it better"
         if best is not None:
-            return f"{said}, {best_text}."
-        return said + (": it clashes with a member's or the facilitator's other groups." if clash
-                       else ": no suitable room is free for it." if no_room
-                       else f": it breaks a rule ({rules}).")
+            total, how, cost = best
+            return f"{said}: {how}, which {verdict} ({_points(cost)})."
+        return said + (", and it would clash with another group of a member or the facilitator."
+                       if clash else ", and no suitable room is free then." if no_room
+                       else f", and that would break a rule ({rules}).")
     parts = []
     if clash:
         parts.append(f"{clash} {'clashes' if clash == 1 else 'clash'} with a member's or the "
@@ -940,8 +941,9 @@ def fair_load(week: _Week) -> RuleResult:
                                f"{lo.name} at {lo.use}%", None,
                                _why_not_handed_over(week, hi.id, lo.id, teams)))
     return _result("fair_load", units, possible - len(misses), possible,
-                   f"{possible - len(misses)} of {possible} skill teams are within "
-                   f"{BALANCED_SPREAD} points of each other", misses)
+                   f"{possible - len(misses)} of {possible} skill teams (of two or more "
+                   f"staff) have their members' use within {BALANCED_SPREAD} percentage "
+                   "points of each other", misses)
 
 
 def _could_take(week: _Week, busy_id: str, idle_id: str) -> list[Section]:
@@ -1075,8 +1077,9 @@ def right_amount(week: _Week) -> RuleResult:
     places = sum(len(v) for v in added.values())
     possible = len(roster.patients)
     return _result("right_amount", units, possible - len(misses), possible,
-                   f"{places} elective place(s) added; {possible - len(misses)} of {possible} "
-                   "patients have no more than their minimum needs", misses)
+                   f"{possible - len(misses)} of {possible} patients have no elective beyond "
+                   f"what their minimum hours need ({places} elective "
+                   f"place{'s' if places != 1 else ''} added in all)", misses)
 
 
 def few_sections(week: _Week) -> RuleResult:

@@ -13,8 +13,8 @@ STATUS_TEXT = {
     "optimal": "best possible schedule under the rules (proven)",
     "feasible": "valid schedule; the solver had not proven it the best when it stopped",
     "partial": "INCOMPLETE: no week meeting every rule was found; this is the best week found",
-    "edited": "changed since it was scheduled (edited by hand, or its roster changed); "
-              "quality recounted for the week as it is",
+    "edited": "changed since scheduling (edited by hand, or the roster changed); quality "
+              "recounted",
 }
 
 def hours_by_program(roster: Roster, schedule: Schedule) -> list[dict]:
@@ -87,7 +87,8 @@ def quality_lines(quality: Quality) -> list[str]:
             lines.append("    No better week exists under these weights.")
         else:
             lines.append(
-                f"    Best possible is at least {quality.bound:g}: this week is within "
-                f"{100 * quality.gap:.0f}% of it (a longer time limit may close the gap)."
+                f"    Best possible is at least {quality.bound:g}: this week is at most "
+                f"{round(quality.objective - quality.bound, 2):g} points above it (a longer "
+                "time limit may close the gap)."
             )
     return lines

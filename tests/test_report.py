@@ -155,9 +155,9 @@ def test_header_names_center_week_and_confidentiality(doc):
 def test_header_puts_the_gap_in_plain_words(doc, quality):
     text = visible(doc)
     assert "feasible" in text
-    gap = round(100 * quality.gap)
-    assert (f"Penalty {quality.objective:.1f} points; no schedule can score below 10.0; "
-            f"so this week is within {gap} % of the best possible") in text
+    above = quality.objective - 10
+    assert (f"Penalty {quality.objective:.1f} points (lower is better); no schedule can score "
+            f"below 10.0, so the best possible week is at most {above:.1f} points lower.") in text
     assert "A longer time limit" in text
 
 
@@ -284,6 +284,14 @@ def test_room_heat_map_shades_use_and_names_no_patients(doc):
     assert ">2/5</td>" in rows["Room A"] and ">0/4</td>" in rows["Room C"]
     for name in PATIENTS.values():
         assert name not in heat
+
+
+def test_room_heat_map_key_lists_only_the_shades_it_uses(doc):
+    heat = section(doc, "Room use")
+    table, legend = heat.split('class="legend"')
+    used = set(re.findall(r'<td class="h-([a-z0-9]+)', table))
+    assert set(re.findall(r'cell h-([a-z0-9]+)', legend)) == used
+    assert {"free", "closed"} <= used and "fill4" not in used  # nobody over a room's seats
 
 
 def test_hours_per_patient_against_the_minimum(doc):

@@ -672,21 +672,21 @@ def test_a_section_short_of_role_models_says_how_many_others_could_spare():
     assert miss.detail == "Of the 2 role model(s) other sections could spare, 2 are free at its times."
 
 
-ONE_MOVE = "The one move of a meeting that would space it better"
+ONE_MOVE = "Only one meeting could move to space it better"
 
 
 @pytest.mark.parametrize("wed, h_at, max_per_day, rooms_off, told", [
-    ((), None, None, "", f"{ONE_MOVE}, Tue 9:00 to Wed 9:00, lowers the week's penalty "
-     "(spread -5)."),
-    ((), 540, None, "", f"{ONE_MOVE}: it clashes with a member's or the facilitator's other "
-     "groups."),
-    ((), None, None, "Wed", f"{ONE_MOVE}: no suitable room is free for it."),
+    ((), None, None, "", f"{ONE_MOVE}: Tue 9:00 to Wed 9:00, which lowers the week's "
+     "penalty (spread -5)."),
+    ((), 540, None, "", f"{ONE_MOVE}, and it would clash with another group of a "
+     "member or the facilitator."),
+    ((), None, None, "Wed", f"{ONE_MOVE}, and no suitable room is free then."),
     # S1 is away from Wed 10:00. With H at 10:00 a second group that day is one too many...
-    (("Wed 10:00-11:00",), 600, 1, "", f"{ONE_MOVE}: it breaks a rule (patients' times and "
-     "hours)."),
+    (("Wed 10:00-11:00",), 600, 1, "", f"{ONE_MOVE}, and that would break a rule (patients' "
+     "times and hours)."),
     # ... and with H at 11:00, Wed 9:00 leaves P1 an idle hour before it.
-    (("Wed 10:00-11:00", "Wed 11:00-12:00"), 660, None, "", f"{ONE_MOVE}, Tue 9:00 to Wed "
-     "9:00, costs more than it gains (compact days +10, spread -5)."),
+    (("Wed 10:00-11:00", "Wed 11:00-12:00"), 660, None, "", f"{ONE_MOVE}: Tue 9:00 to Wed "
+     "9:00, which costs more than it gains (compact days +10, spread -5)."),
 ])
 def test_a_section_on_neighbouring_days_says_what_moving_a_meeting_would_do(
         wed, h_at, max_per_day, rooms_off, told):
@@ -703,8 +703,8 @@ def test_moving_a_meeting_the_fixed_sheet_pins_breaks_a_rule():
     r, s = neighbouring_days()
     r.pins.append(Pin("G", "", day=1, row=2))
     (miss,) = measure(r, s).rule("spread").misses
-    assert miss.detail.endswith(f"{ONE_MOVE}: it breaks a rule (sessions as pinned on the Fixed "
-                                "sheet).")
+    assert miss.detail.endswith(f"{ONE_MOVE}, and that would break a rule (sessions as "
+                                "pinned on the Fixed sheet).")
 
 
 def test_what_if_sees_the_room_taken_at_the_new_time():

@@ -49,8 +49,8 @@ def render_report(
         "unlisted": unlisted_note(quality),
         "staff_charts": staff_charts(roster, quality.staff_load, page.content_width_mm),
         "teams": skill_teams(roster, quality.staff_load),
-        "room_tables": room_use(roster, schedule, page.content_width_mm),
-        "fill_legend": fill_legend(),
+        "room_tables": (tables := room_use(roster, schedule, page.content_width_mm)),
+        "heat_legend": heat_legend(tables),
         "heat_room_mm": HEAT_ROOM_COL_MM,
         "heat_used_mm": HEAT_USED_COL_MM,
         "hours": hours_view(roster, schedule),
@@ -62,8 +62,11 @@ def render_report(
 
 
 def points(value: float | None) -> str:
-    """Penalty points to one decimal: the solver's own resolution (tenths of a point)."""
-    return "" if value is None else f"{value:.1f}"
+    """Penalty points to one decimal, or two where a weight such as 0.05 needs them (so the
+    table adds up to its total)."""
+    if value is None:
+        return ""
+    return f"{value:.1f}" if abs(10 * value - round(10 * value)) < 1e-6 else f"{value:.2f}"
 
 
 def weight_text(weight: float) -> str:
@@ -125,8 +128,12 @@ def score_sentence(quality: Quality) -> str:
                 "weights, so how close this is to the best possible week is not known.")
     if proven_best(quality):
         return f"{penalty}; this is the best possible week under these weights."
-    return (f"{penalty}; no schedule can score below {points(quality.bound)}; so this week is "
-            f"within {percent(quality.gap)} of the best possible.")
+    # In points, not as a share: "within 25 %" reads differently depending on which of the
+    # two figures one divides by.
+    above = points(quality.objective - quality.bound)
+    return (f"{penalty} (lower is better); no schedule can score below "
+            f"{points(quality.bound)}, so the best possible week is at most {above} points "
+            "lower.")
 
 
 def gap_advice(schedule: Schedule, quality: Quality) -> str:
@@ -594,8 +601,13 @@ def room_use(roster: Roster, schedule: Schedule, width_mm: float) -> list[HeatTa
     return tables
 
 
-def fill_legend() -> list[tuple[str, str]]:
-    return [(state, words) for _, state, words in FILL_LEVELS]
+def heat_legend(tables: list[HeatTable]) -> list[tuple[str, str]]:
+    """The shades the room tables use, lightest first: a key to shades nobody sees only
+    puzzles."""
+    used = {c.state for t in tables for r in t.rows for c in r.cells}
+    every = [("free", "free"), *((state, words) for _, state, words in FILL_LEVELS),
+             ("closed", "room closed"), ("off", "no slot")]
+    return [(state, words) for state, words in every if state in used]
 
 
 # --- 6. hours per patient against the program minimum -----------------------------------
