@@ -304,6 +304,21 @@ def test_hours_per_patient_against_the_minimum(doc):
     assert "1 below the minimum" in hours
 
 
+@pytest.mark.parametrize("extra, note", [((), "2.0\u00d7 minimum (1.5\u00a0h elective)"),
+                                         (("CBT Skills",), "2.0\u00d7 minimum (all prescribed)")])
+def test_hours_far_above_the_minimum_say_whether_they_were_prescribed(extra, note):
+    """Cara (IOP, minimum 1.5 h) is in Peer Circle, made Required, and also in CBT Skills:
+    3 h, twice her minimum."""
+    r = make_roster()
+    r.groups[0] = dataclasses.replace(r.groups[0], required=True)
+    r.patients[2] = dataclasses.replace(r.patients[2], extra_groups=extra)
+    s = make_schedule()
+    s.meetings = [dataclasses.replace(m, patients=("P01", "P02", "P03"))
+                  if m.group == "CBT Skills" else m for m in s.meetings]
+    (iop,) = [p for p in report_writer.hours_view(r, s).programs if p.name == "IOP"]
+    assert [row.flag for row in iop.rows if row.id == "P03"] == [note]
+
+
 # --- PDF and size ----------------------------------------------------------------------
 
 

@@ -622,7 +622,7 @@ class HoursRow:
     hours: str
     sessions: int
     bar_pct: float  # of the common scale
-    flag: str  # "below minimum", "2.0 x minimum" or ""
+    flag: str  # "1 h below minimum", "2.0 x minimum (all prescribed)" or ""
     level: str  # below | above | ""
 
 
@@ -646,10 +646,14 @@ class HoursView:
 def hours_view(roster: Roster, schedule: Schedule) -> HoursView:
     minutes: dict[str, int] = defaultdict(int)
     sessions: dict[str, int] = defaultdict(int)
+    electives: dict[str, int] = defaultdict(int)  # minutes in groups nobody prescribed them
+    prescribed = {p.id: {g.name for g in roster.assigned_groups(p)} for p in roster.patients}
     for m in schedule.meetings:
         for pid in m.patients:
             minutes[pid] += m.minutes
             sessions[pid] += 1
+            if m.group not in prescribed.get(pid, ()):
+                electives[pid] += m.minutes
     top, step = axis_top([minutes[p.id] / 60 for p in roster.patients]
                          + [p.min_hours for p in roster.programs])
     ticks = tuple(Tick(round(100 * i * step / top, 2), f"{i * step:g}")
@@ -658,11 +662,13 @@ def hours_view(roster: Roster, schedule: Schedule) -> HoursView:
     for program in roster.programs:
         patients = [p for p in roster.patients if p.program == program.name]
         if patients:
-            programs.append(program_hours(roster, program, patients, minutes, sessions, top))
+            programs.append(program_hours(roster, program, patients, minutes, sessions,
+                                          electives, top))
     return HoursView(tuple(programs), ticks, f"{FAR_ABOVE:g}", round(100 * step / top, 4))
 
 
-def program_hours(roster, program, patients, minutes, sessions, top) -> ProgramHours:
+def program_hours(roster, program, patients, minutes, sessions, electives,
+                  top) -> ProgramHours:
     need = program.min_minutes
     rows = []
     for p in sorted(patients, key=lambda p: (natural_key(patient_name(roster, p.id)),
@@ -672,7 +678,10 @@ def program_hours(roster, program, patients, minutes, sessions, top) -> ProgramH
         if got < need:
             flag, level = f"{hours_text(need - got)} below minimum", "below"
         elif need and got > FAR_ABOVE * need:
-            flag, level = f"{got / need:.1f}\u00d7 minimum", "above"
+            # Whether the hours were prescribed (Required and Extra groups) or added.
+            added = electives[p.id]
+            why = f"{hours_text(added)} elective" if added else "all prescribed"
+            flag, level = f"{got / need:.1f}\u00d7 minimum ({why})", "above"
         rows.append(HoursRow(patient_name(roster, p.id), p.id, hours_text(got), sessions[p.id],
                              round(100 * got / 60 / top, 2), flag, level))
     got_all = [minutes[p.id] for p in patients]
