@@ -991,10 +991,10 @@ def _why_not_handed_over(week: _Week, busy_id: str, idle_id: str,
             counts[f"a patient in it would lose {b} as their therapist in group"] += 1
         else:
             counts[_what_handing_over_does(week, sec, busy_id, idle_id, teams)] += 1
-    n_sections = f"{len(sections)} section{'' if len(sections) == 1 else 's'}"
-    return (f"Of the {n_sections} {b} leads that {i} has the skill for: "
-            + "; ".join(f"for {n}, {why}" for why, n in
-                        sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))) + ".")
+    whys = "; ".join(f"for {n}, {why}" for why, n in
+                     sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return (f"{i} has the skill for {len(sections)} of the sections {b} leads. "
+            f"{whys[0].upper()}{whys[1:]}.")
 
 
 def _what_handing_over_does(week: _Week, sec: Section, busy_id: str, idle_id: str,
