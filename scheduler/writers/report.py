@@ -46,6 +46,7 @@ def render_report(
         "rules": rule_rows(quality),
         "total": points(quality.objective),
         "misses": miss_blocks(roster, quality),
+        "proven_best": proven_best(quality),
         "unlisted": unlisted_note(quality),
         "staff_charts": staff_charts(roster, quality.staff_load, page.content_width_mm),
         "teams": skill_teams(roster, quality.staff_load),
@@ -224,7 +225,7 @@ class MissBlock:
     title: str
     summary: str  # "9 sections miss it · penalty 80.0"
     improvable: tuple[Listed, ...]  # reason: what stands in the way, when known
-    hint: str  # how the improvable ones could be improved
+    hint: str  # how the improvable ones could be improved, where not as the intro says
     causes: str  # what stands in the way of the improvable ones, counted; "" when unknown
     unavoidable: tuple[Listed, ...]  # reason: why it cannot be helped
 
@@ -287,8 +288,7 @@ def improve_hint(result: RuleResult, best: bool) -> str:
     if best:
         return (f"no better week exists under these weights; {raise_it} would trade other "
                 "rules for these.")
-    return (f"a longer time limit may find a week that meets more of these; {raise_it} makes "
-            "the solver favour it over other rules.")
+    return ""  # the intro says it once for every rule: a longer search, or a higher weight
 
 
 def unlisted_note(quality: Quality) -> str:
