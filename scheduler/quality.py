@@ -94,6 +94,12 @@ class Quality:
             return 0.0
         return max(0.0, (self.objective - self.bound) / self.objective)
 
+    @property
+    def stale_bound(self) -> bool:
+        """A week scoring below the proven bound was solved under other weights (or for a
+        sum that counted more, as with --previous): the bound says nothing about it."""
+        return self.bound is not None and self.objective < self.bound - 0.05
+
     def rule(self, key_: str) -> RuleResult | None:
         return next((r for r in self.rules if r.key == key_), None)
 
@@ -991,10 +997,17 @@ def _why_not_handed_over(week: _Week, busy_id: str, idle_id: str,
             counts[f"a patient in it would lose {b} as their therapist in group"] += 1
         else:
             counts[_what_handing_over_does(week, sec, busy_id, idle_id, teams)] += 1
-    whys = "; ".join(f"for {n}, {why}" for why, n in
-                     sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    return (f"{i} has the skill for {len(sections)} of the sections {b} leads. "
-            f"{whys[0].upper()}{whys[1:]}.")
+    led = sum(sec.facilitator == busy_id for sec in week.sections)
+    which = ("the one section" if led == 1 else "both sections" if len(sections) == led == 2
+             else f"all {led} sections" if len(sections) == led
+             else f"{len(sections)} of the {led} sections")
+    if len(counts) == 1:  # one reason for every one of them
+        (why, n), = counts.items()
+        whys = why if n == 1 else f"for each, {why}"
+    else:
+        whys = "; ".join(f"for {n}, {why}" for why, n in
+                         sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return f"{i} has the skill for {which} {b} leads. {whys[0].upper()}{whys[1:]}."
 
 
 def _what_handing_over_does(week: _Week, sec: Section, busy_id: str, idle_id: str,

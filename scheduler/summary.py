@@ -82,7 +82,10 @@ def quality_lines(quality: Quality) -> list[str]:
         penalty = "off" if r.weight == 0 else f"{r.penalty:g}"
         lines.append(f"    {r.title:<{width}}  {met:>7}  {penalty:>7}")
     lines.append(f"    {'Total':<{width}}  {'':>7}  {quality.objective:>7g}")
-    if quality.gap is not None:
+    if quality.stale_bound:
+        lines.append(f"    The solver's bound ({quality.bound:g}) belongs to other weights, so how "
+                     "close this is to the best possible week is not known.")
+    elif quality.gap is not None:
         if quality.gap <= 1e-9:
             lines.append("    No better week exists under these weights.")
         else:

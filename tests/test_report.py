@@ -169,6 +169,44 @@ def test_a_proven_best_week_says_so(roster, schedule):
     assert "A longer time limit (" not in text
 
 
+ADVICE = "A longer time limit (Settings sheet) may find a week that meets more of them"
+
+
+def test_misses_that_could_be_improved_get_the_search_advice_once(doc):
+    assert visible(section(doc, "What is not met, and why")).count(ADVICE) == 1
+
+
+@pytest.mark.parametrize("case", ["edited", "improvable rules off"])
+def test_no_search_advice_for_an_edited_week_or_when_only_rules_that_are_off_miss(roster,
+                                                                                  schedule,
+                                                                                  case):
+    if case == "edited":
+        r, s = roster, dataclasses.replace(schedule, status="edited")
+    else:  # the rules with misses that could be improved
+        r = dataclasses.replace(roster, weights={**roster.weights, "spread": 0.0,
+                                                 "own_therapist": 0.0, "compact_days": 0.0,
+                                                 "right_amount": 0.0})
+        s = schedule
+    quality = measure(r, s)
+    assert any(m for rule in quality.rules for m in rule.misses if not m.unavoidable)
+    text = visible(section(render_report(r, s, quality), "What is not met, and why"))
+    assert ADVICE not in text and "Could be improved" in text
+
+
+def test_penalties_keep_a_second_decimal_only_where_a_weight_needs_it():
+    assert [report_writer.points(v) for v in (6.95, 298.95, 5.0, 0.0, None)] == [
+        "6.95", "298.95", "5.0", "0.0", ""]
+
+
+def test_the_summary_does_not_call_a_week_scoring_below_a_stale_bound_the_best(roster,
+                                                                                 schedule):
+    from scheduler.summary import quality_lines
+
+    quality = measure(roster, dataclasses.replace(schedule, best_bound=1000.0))
+    lines = "\n".join(quality_lines(quality))
+    assert "belongs to other weights" in lines and "No better week" not in lines
+
+
 def test_without_a_bound_the_gap_is_unknown(roster, schedule):
     unbounded = dataclasses.replace(schedule, best_bound=None)
     text = visible(render_report(roster, unbounded, measure(roster, unbounded)))
@@ -306,7 +344,7 @@ def test_hours_per_patient_against_the_minimum(doc):
 
 
 @pytest.mark.parametrize("extra, note", [((), "2.0\u00d7 minimum (1.5\u00a0h elective)"),
-                                         (("CBT Skills",), "2.0\u00d7 minimum (all prescribed)")])
+                                         (("CBT Skills",), "2.0\u00d7 minimum (prescribed)")])
 def test_hours_far_above_the_minimum_say_whether_they_were_prescribed(extra, note):
     """Cara (IOP, minimum 1.5 h) is in Peer Circle, made Required, and also in CBT Skills:
     3 h, twice her minimum."""

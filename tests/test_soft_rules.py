@@ -457,15 +457,15 @@ def fair_load_week(s2=None, skill="cbt", therapist=None, s2_leads_c=False):
 
 
 @pytest.mark.parametrize("week, detail", [
-    ({}, "for 2, nothing in the week stops Staff S2 taking it over."),
-    ({"s2": {"available": "Mon"}}, "for 1, Staff S2 is not available at all its times "
+    ({}, "For each, nothing in the week stops Staff S2 taking it over."),
+    ({"s2": {"available": "Mon"}}, "For 1, Staff S2 is not available at all its times "
                                    "(available Mon); "
                                    "for 1, nothing in the week stops Staff S2 taking it over."),
     # Then S2 would be at 100 % and S1 at 50 %: the gap the other way.
-    ({"s2_leads_c": True}, "for 1, Staff S2 leads another group at one of its times; "
+    ({"s2_leads_c": True}, "For 1, Staff S2 leads another group at one of its times; "
                            "for 1, taking it over would leave the cbt team 50 points apart "
                            "(Staff S2 at 100%, Staff S1 at 50%)."),
-    ({"therapist": "S1"}, "for 1, a patient in it would lose Staff S1 as their therapist in "
+    ({"therapist": "S1"}, "For 1, a patient in it would lose Staff S1 as their therapist in "
                           "group; for 1, nothing in the week stops Staff S2 taking it over."),
 ])
 def test_an_unbalanced_team_says_why_the_idle_member_took_nothing_over(week, detail):
@@ -474,8 +474,7 @@ def test_an_unbalanced_team_says_why_the_idle_member_took_nothing_over(week, det
     r, s = fair_load_week(**week)
     (miss,) = measure(r, s).rule("fair_load").misses
     assert miss.text.startswith("cbt: Staff S1 at 100% of capacity, Staff S2 at ")
-    assert miss.detail == "Staff S2 has the skill for 2 of the sections Staff S1 leads. " \
-        + detail[0].upper() + detail[1:]
+    assert miss.detail == "Staff S2 has the skill for both sections Staff S1 leads. " + detail
 
 
 def test_an_idle_member_without_the_skill_of_the_busy_ones_groups_is_named():
@@ -505,8 +504,8 @@ def test_of_two_members_at_the_top_the_one_whose_groups_the_idle_one_could_lead_
     (miss,) = measure(r, s).rule("fair_load").misses
     assert miss.text == "cbt: Staff S3 at 100% of capacity, Staff S2 at 0%"
     # S1 stays at 100 %, so taking C over would only bring S3 to 0 %.
-    assert miss.detail == ("Staff S2 has the skill for 1 of the sections Staff S3 leads. "
-                           "For 1, taking it over would leave the cbt team 100 points apart "
+    assert miss.detail == ("Staff S2 has the skill for the one section Staff S3 leads. "
+                           "Taking it over would leave the cbt team 100 points apart "
                            "(Staff S1 at 100%, Staff S3 at 0%).")
 
 
@@ -537,7 +536,7 @@ def test_a_hand_over_that_would_unbalance_another_team_names_it():
     (miss,) = measure(r, s).rule("fair_load").misses
     assert miss.text == "cbt: Staff S1 at 60% of capacity, Staff S2 at 20%"
     assert miss.detail == (
-        "Staff S2 has the skill for 2 of the sections Staff S1 leads. For 1, nothing in "
+        "Staff S2 has the skill for both sections Staff S1 leads. For 1, nothing in "
         "the week stops Staff S2 taking it over; for 1, taking it over would leave the trauma "
         "team 40 points apart (Staff S2 at 60%, Staff S3 at 20%).")
 
@@ -551,7 +550,7 @@ def test_a_hand_over_that_would_leave_the_teams_as_far_apart_in_all_says_so():
                              {"A": (0,), "B": (1,), "C": (2,)})
     (miss,) = measure(r, s).rule("fair_load").misses
     assert miss.detail == (
-        "Staff S2 has the skill for 3 of the sections Staff S1 leads. For 3, taking it "
+        "Staff S2 has the skill for all 3 sections Staff S1 leads. For each, taking it "
         "over would not narrow the gaps of their skill teams (40 points in all before, 40 "
         "after).")
 
@@ -564,7 +563,7 @@ def test_a_hand_over_that_would_put_the_teams_further_apart_in_all_says_widen():
                              {"A": (0,), "B": (1,), "C": (2,)})
     (miss,) = measure(r, s).rule("fair_load").misses
     assert miss.detail == (
-        "Staff S2 has the skill for 3 of the sections Staff S1 leads. For 3, taking it "
+        "Staff S2 has the skill for all 3 sections Staff S1 leads. For each, taking it "
         "over would widen the gaps of their skill teams (40 points in all before, 60 after).")
 
 

@@ -46,7 +46,7 @@ def render_report(
         "rules": rule_rows(quality),
         "total": points(quality.objective),
         "misses": miss_blocks(roster, quality),
-        "proven_best": proven_best(quality),
+        "search_advice": search_advice(schedule, quality),
         "unlisted": unlisted_note(quality),
         "staff_charts": staff_charts(roster, quality.staff_load, page.content_width_mm),
         "teams": skill_teams(roster, quality.staff_load),
@@ -109,14 +109,8 @@ def verdict(roster: Roster, schedule: Schedule, quality: Quality) -> Verdict:
     )
 
 
-def stale_bound(quality: Quality) -> bool:
-    """A week scoring below the proven bound was solved under other weights (or edited
-    since): the bound says nothing about it."""
-    return quality.bound is not None and quality.objective < quality.bound - 0.05
-
-
 def proven_best(quality: Quality) -> bool:
-    return quality.gap is not None and quality.gap <= 1e-9 and not stale_bound(quality)
+    return quality.gap is not None and quality.gap <= 1e-9 and not quality.stale_bound
 
 
 def score_sentence(quality: Quality) -> str:
@@ -124,7 +118,7 @@ def score_sentence(quality: Quality) -> str:
     if quality.gap is None:
         return (f"{penalty}; the solver proved no lower bound, so how close this is to the "
                 "best possible week is not known.")
-    if stale_bound(quality):
+    if quality.stale_bound:
         return (f"{penalty}; the solver's bound ({points(quality.bound)}) belongs to other "
                 "weights, so how close this is to the best possible week is not known.")
     if proven_best(quality):
@@ -143,8 +137,10 @@ def gap_advice(schedule: Schedule, quality: Quality) -> str:
     searched = schedule.stats.get("total_seconds") or schedule.stats.get("solve_seconds")
     how_long = f"The solver searched for {searched:.0f} s. " if searched else ""
     stopped = "It was stopped by hand. " if schedule.stats.get("interrupted") else ""
+    prove = (", or prove that this one is closer to the best than the bound says"
+             if quality.gap is not None and not quality.stale_bound else "")
     return (f"{how_long}{stopped}A longer time limit (Settings sheet, or --time-limit) may find "
-            "a better week, or prove that this one is closer to the best than the bound says.")
+            f"a better week{prove}.")
 
 
 def week_facts(roster: Roster, schedule: Schedule) -> str:
@@ -278,6 +274,15 @@ def causes_text(result: RuleResult) -> str:
             counts[m.cause] += 1
     order = sorted(counts, key=lambda c: (-counts[c], list(phrases).index(c)))
     return "; ".join(f"for {counts[c]}, {phrases[c]}" for c in order)
+
+
+def search_advice(schedule: Schedule, quality: Quality) -> bool:
+    """Whether to say, once for every rule, that a longer search or a higher weight may meet
+    more: not for a proven-best or hand-edited week (not searched for), nor when only rules
+    that are off (weight 0) have misses that could be improved."""
+    if proven_best(quality) or schedule.status == "edited":
+        return False
+    return any(r.weight > 0 and any(not m.unavoidable for m in r.misses) for r in quality.rules)
 
 
 def improve_hint(result: RuleResult, best: bool) -> str:
@@ -622,7 +627,7 @@ class HoursRow:
     hours: str
     sessions: int
     bar_pct: float  # of the common scale
-    flag: str  # "1 h below minimum", "2.0 x minimum (all prescribed)" or ""
+    flag: str  # "1 h below minimum", "2.0 x minimum (prescribed)" or ""
     level: str  # below | above | ""
 
 
@@ -680,7 +685,7 @@ def program_hours(roster, program, patients, minutes, sessions, electives,
         elif need and got > FAR_ABOVE * need:
             # Whether the hours were prescribed (Required and Extra groups) or added.
             added = electives[p.id]
-            why = f"{hours_text(added)} elective" if added else "all prescribed"
+            why = f"{hours_text(added)} elective" if added else "prescribed"
             flag, level = f"{got / need:.1f}\u00d7 minimum ({why})", "above"
         rows.append(HoursRow(patient_name(roster, p.id), p.id, hours_text(got), sessions[p.id],
                              round(100 * got / 60 / top, 2), flag, level))
