@@ -23,9 +23,9 @@ from .domain import Roster, key
 from .errors import ScheduleFileError
 from .parsing import ParseError, is_blank, parse_day, parse_list, parse_text, parse_time, show
 from .solution import Meeting, Schedule
-from .writers.xlsx import (BOUND_PROPERTY, FINGERPRINT_PROPERTY, OBJECTIVE_PROPERTY,
-                           ROSTER_PROPERTY, SEARCHED_PROPERTY, SESSIONS_COLUMNS,
-                           STATUS_PROPERTY, STOPPED_PROPERTY)
+from .writers.xlsx import (BOUND_PROPERTY, FINGERPRINT_PROPERTY, LAST_WEEK_BOUND_PROPERTY,
+                           OBJECTIVE_PROPERTY, ROSTER_PROPERTY, SEARCHED_PROPERTY,
+                           SESSIONS_COLUMNS, STATUS_PROPERTY, STOPPED_PROPERTY)
 
 SHEET = "Sessions"
 # Statuses a week keeps while its meetings are as written. A partial week is re-printed as
@@ -141,6 +141,8 @@ def _as_found(meetings: list[Meeting], props: dict) -> tuple[Schedule, str | Non
     stats = {"total_seconds": searched} if searched else {}
     if props.get(STOPPED_PROPERTY) is True:
         stats["interrupted"] = True
+    if number(LAST_WEEK_BOUND_PROPERTY) is not None:
+        stats["bound_with_last_week"] = number(LAST_WEEK_BOUND_PROPERTY)
     schedule = Schedule(status=text(STATUS_PROPERTY) or "edited", meetings=meetings,
                         objective=number(OBJECTIVE_PROPERTY), best_bound=number(BOUND_PROPERTY),
                         stats=stats, roster_fingerprint=text(ROSTER_PROPERTY))

@@ -169,6 +169,37 @@ def test_cli_previous_week_reports_no_changes_and_writes_changes_html(tmp_path):
     assert (tmp_path / "w2" / "changes.html").exists()
 
 
+def test_a_week_kept_from_last_week_is_scored_by_the_rules_alone(tmp_path):
+    """The roundtrip roster with Room A renamed: its section moves room, which the exact
+    model's continuity term counts. schedule.json's objective is the report's score (that
+    term left out), and the solver's bound, which counts it, is kept apart."""
+    from test_check import roundtrip_roster, run
+
+    from builders import write_workbook
+
+    sheets = roundtrip_roster()
+    first = write_workbook(tmp_path / "roster.xlsx", sheets)
+    assert run("solve", first, "--out", tmp_path / "w1", "--no-pdf", "-q", "--time-limit", 10,
+               "--workers", 1).exit_code == 0
+    sheets["Rooms"] = [["Room", "Capacity"], ["Room C", 10], ["Room B", 10]]
+    second = write_workbook(tmp_path / "roster2.xlsx", sheets)
+    result = run("solve", second, "--out", tmp_path / "w2", "--no-pdf", "-q", "--time-limit", 10,
+                 "--workers", 1, "--previous", tmp_path / "w1" / "schedule.json")
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "w2" / "schedule.json").read_text())
+    assert data["stats"]["objective_units"]["continuity"] >= 1
+    assert data["objective"] == data["quality"]["objective"]
+    assert data["best_bound"] is None
+    assert data["stats"]["bound_with_last_week"] > data["objective"]
+    assert "also counted the changes" in (tmp_path / "w2" / "report.html").read_text()
+    # Printed again untouched, from either file, it is still the week as solved.
+    for name in ("schedule.json", "schedule.xlsx"):
+        printed = run("render", second, tmp_path / "w2" / name, "--out", tmp_path / "w3",
+                      "--no-pdf")
+        assert "Rendered the week as solved" in printed.output, printed.output
+        assert "also counted the changes" in (tmp_path / "w3" / "report.html").read_text()
+
+
 def test_a_generated_center_keeps_its_week_on_the_stepwise_path(tmp_path, monkeypatch):
     # 60 patients through the same path as large rosters (forced): the same roster again
     # changes nothing; 3 discharged and 3 admitted leave most continuing patients' weeks

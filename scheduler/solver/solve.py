@@ -161,8 +161,16 @@ MIN_EXPLAIN_SECONDS = 5.0
 def _finish(result: SolveResult, plan: Plan, stats: dict, clock) -> SolveResult:
     result.notes = list(plan.notes)
     result.stats = {**stats, **result.stats, "total_seconds": round(clock.elapsed(), 3)}
-    if result.schedule is not None:
-        result.schedule.stats = result.stats
+    schedule = result.schedule
+    if (schedule is not None and "continuity" in result.stats.get("objective_units", {})
+            and "bound_with_last_week" not in result.stats):
+        # With last week, the solver's figures also count changes from it; the quality
+        # score does not, and no bound on the score alone is known.
+        result.stats["bound_with_last_week"] = schedule.best_bound
+        schedule.objective = week_score(plan.roster, schedule)
+        schedule.best_bound = None
+    if schedule is not None:
+        schedule.stats = result.stats
     return result
 
 

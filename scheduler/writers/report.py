@@ -103,7 +103,7 @@ def verdict(roster: Roster, schedule: Schedule, quality: Quality) -> Verdict:
     return Verdict(
         status=schedule.status,
         status_text=STATUS_TEXT.get(schedule.status, ""),
-        score=score_sentence(quality),
+        score=score_sentence(quality, schedule.stats.get("bound_with_last_week")),
         advice=gap_advice(schedule, quality),
         facts=week_facts(roster, schedule),
     )
@@ -113,8 +113,12 @@ def proven_best(quality: Quality) -> bool:
     return quality.gap is not None and quality.gap <= 1e-9 and not quality.stale_bound
 
 
-def score_sentence(quality: Quality) -> str:
+def score_sentence(quality: Quality, bound_with_last_week: float | None = None) -> str:
     penalty = f"Penalty {points(quality.objective)} points"
+    if quality.gap is None and bound_with_last_week is not None:
+        return (f"{penalty}; the solver's proof also counted the changes from last week, so "
+                "how close this is to the best possible week by these rules alone is not "
+                "known.")
     if quality.gap is None:
         return (f"{penalty}; the solver proved no lower bound, so how close this is to the "
                 "best possible week is not known.")
@@ -132,8 +136,8 @@ def score_sentence(quality: Quality) -> str:
 
 
 def gap_advice(schedule: Schedule, quality: Quality) -> str:
-    if proven_best(quality) or schedule.status == "edited":
-        return ""  # a hand-edited week was not searched for: no time limit to advise on
+    if proven_best(quality) or schedule.status in ("edited", "optimal"):
+        return ""  # proven, or not searched for (edited by hand): no time limit to advise on
     searched = schedule.stats.get("total_seconds") or schedule.stats.get("solve_seconds")
     how_long = f"The solver searched for {searched:.0f} s. " if searched else ""
     stopped = "It was stopped by hand. " if schedule.stats.get("interrupted") else ""
@@ -280,7 +284,7 @@ def search_advice(schedule: Schedule, quality: Quality) -> bool:
     """Whether to say, once for every rule, that a longer search or a higher weight may meet
     more: not for a proven-best or hand-edited week (not searched for), nor when only rules
     that are off (weight 0) have misses that could be improved."""
-    if proven_best(quality) or schedule.status == "edited":
+    if proven_best(quality) or schedule.status in ("edited", "optimal"):
         return False
     return any(r.weight > 0 and any(not m.unavoidable for m in r.misses) for r in quality.rules)
 

@@ -72,6 +72,7 @@ BOUND_PROPERTY = "Scheduler bound"
 ROSTER_PROPERTY = "Scheduler roster fingerprint"  # Roster.fingerprint of the roster solved for
 FINGERPRINT_PROPERTY = "Scheduler week fingerprint"  # Schedule.fingerprint() as written
 SEARCHED_PROPERTY = "Scheduler searched (s)"
+LAST_WEEK_BOUND_PROPERTY = "Scheduler bound with last week"  # stats["bound_with_last_week"]
 STOPPED_PROPERTY = "Scheduler stopped by hand"
 
 
@@ -107,6 +108,9 @@ def write_properties(book: Workbook, schedule: Schedule) -> None:
         props.append(FloatProperty(name=SEARCHED_PROPERTY, value=float(searched)))
     if schedule.stats.get("interrupted"):
         props.append(BoolProperty(name=STOPPED_PROPERTY, value=True))
+    if schedule.stats.get("bound_with_last_week") is not None:
+        props.append(FloatProperty(name=LAST_WEEK_BOUND_PROPERTY,
+                                   value=float(schedule.stats["bound_with_last_week"])))
 
 
 # --- rows ----------------------------------------------------------------------------
