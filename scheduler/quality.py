@@ -96,8 +96,8 @@ class Quality:
 
     @property
     def stale_bound(self) -> bool:
-        """A week scoring below the proven bound was solved under other weights (or for a
-        sum that counted more, as with --previous): the bound says nothing about it."""
+        """A week scoring below the proven bound was solved under other weights: the bound
+        says nothing about it."""
         return self.bound is not None and self.objective < self.bound - 0.05
 
     def rule(self, key_: str) -> RuleResult | None:
@@ -626,7 +626,6 @@ def _what_moving_a_meeting_does(week: _Week, sec: Section) -> str:
     if moves == 1:
         said = "Only one meeting could move to space it better"
         if best is not None:
-            total, how, cost = best
             return f"{said}: {how}, which {verdict} ({_points(cost)})."
         return said + (", and it would clash with another group of a member or the facilitator."
                        if clash else ", and no suitable room is free then." if no_room

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .check import Violation
 from .domain import Roster
@@ -42,13 +42,13 @@ def reprint(roster: Roster, week: Schedule, broken: list[Violation]) -> Reprint:
     elif broken:
         why = "it breaks rules"
     elif week.objective is None or abs(quality.objective - week.objective) > 0.005:
-        # As for a week solved with --previous, which also counted changes from last week:
-        # its bound is of that other sum.
+        # Counted another way when solved (an older version, or a --previous week written
+        # with the solver's sum that counted last week's changes): its bound is of that sum.
         why = (f"its penalty counted now ({quality.objective:g}) is not the one it was "
                f"solved with ({week.objective:g})" if week.objective is not None else
                "it was written without its penalty")
         printed.best_bound = None
-        quality = measure(roster, printed)
+        quality = replace(quality, bound=None)
     else:
         printed.status, printed.stats = week.status, dict(week.stats)
         return Reprint(printed, quality, "")

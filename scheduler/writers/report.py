@@ -135,9 +135,14 @@ def score_sentence(quality: Quality, bound_with_last_week: float | None = None) 
             "lower.")
 
 
+def searching_longer_may_help(schedule: Schedule, quality: Quality) -> bool:
+    """Not for a week proven best, nor for one not searched for (edited by hand)."""
+    return not (proven_best(quality) or schedule.status in ("edited", "optimal"))
+
+
 def gap_advice(schedule: Schedule, quality: Quality) -> str:
-    if proven_best(quality) or schedule.status in ("edited", "optimal"):
-        return ""  # proven, or not searched for (edited by hand): no time limit to advise on
+    if not searching_longer_may_help(schedule, quality):
+        return ""
     searched = schedule.stats.get("total_seconds") or schedule.stats.get("solve_seconds")
     how_long = f"The solver searched for {searched:.0f} s. " if searched else ""
     stopped = "It was stopped by hand. " if schedule.stats.get("interrupted") else ""
@@ -282,11 +287,9 @@ def causes_text(result: RuleResult) -> str:
 
 def search_advice(schedule: Schedule, quality: Quality) -> bool:
     """Whether to say, once for every rule, that a longer search or a higher weight may meet
-    more: not for a proven-best or hand-edited week (not searched for), nor when only rules
-    that are off (weight 0) have misses that could be improved."""
-    if proven_best(quality) or schedule.status in ("edited", "optimal"):
-        return False
-    return any(r.weight > 0 and any(not m.unavoidable for m in r.misses) for r in quality.rules)
+    more: not where searching longer may not help, nor when only rules that are off
+    (weight 0) have misses that could be improved."""
+    return searching_longer_may_help(schedule, quality) and any(r.weight > 0 and any(not m.unavoidable for m in r.misses) for r in quality.rules)
 
 
 def improve_hint(result: RuleResult, best: bool) -> str:
