@@ -366,14 +366,20 @@ def check_command(roster: Path, schedule: Path):
 @click.option("--force", is_flag=True,
               help="Print even when hard rules are broken; every printout lists them "
                    "(exit code stays 1).")
+@click.option("--previous", type=click.Path(dir_okay=False, path_type=Path), metavar="SCHEDULE.json",
+              help="Last week's schedule.json: write changes.html comparing it with this week "
+                   "as printed now.")
 @reports_errors
-def render(roster: Path, schedule: Path, out_dir: Path, pdf: bool, force: bool):
+def render(roster: Path, schedule: Path, out_dir: Path, pdf: bool, force: bool, previous):
     """Re-print every timetable from a checked, possibly hand-edited SCHEDULE."""
+    from .changes import compare
     from .output import write_outputs
     from .reprint import reprint
+    from .schedule_reader import read_schedule
     from .summary import quality_lines
 
     data, week, broken = _read_and_check(roster, schedule)
+    last_week = read_schedule(previous) if previous else None
     if broken:
         _print_broken(broken, err=True)
         if not force:
@@ -384,7 +390,13 @@ def render(roster: Path, schedule: Path, out_dir: Path, pdf: bool, force: bool):
                    "broken rules.", err=True)
     again = reprint(data, week, broken)
     printed, quality = again.schedule, again.quality
-    written = write_outputs(data, printed, out_dir, pdf=pdf, protect=(roster,), quality=quality)
+    changes = compare(last_week, printed, data) if last_week else None
+    # A comparison written by `solve --previous` is of the week before these edits: it is
+    # removed rather than left to contradict the new printouts, and the user told so.
+    dropped = [] if changes else [name for name in ("changes.html", "changes.pdf")
+                                  if (Path(out_dir) / name).exists()]
+    written = write_outputs(data, printed, out_dir, pdf=pdf, protect=(roster,), quality=quality,
+                            changes=changes)
     if printed.status != "edited":
         what = "the week as solved (not edited since)"
     elif again.why_edited:
@@ -395,8 +407,14 @@ def render(roster: Path, schedule: Path, out_dir: Path, pdf: bool, force: bool):
                f"{len(printed.meetings)} meetings.")
     for line in quality_lines(quality):
         click.echo(line)
+    if changes is not None:
+        click.echo(f"  Changes:  {changes.summary_line()}")
     click.echo(f"  Wrote {len(written)} files to {out_dir}/: "
                + ", ".join(p.name for p in written))
+    if dropped:
+        click.echo(f"  Removed {' and '.join(dropped)} from {out_dir}/: it compared last week "
+                   "with the week as it was before. To print the comparison again, add "
+                   "--previous with last week's schedule.json.")
     if broken:
         sys.exit(EXIT_NO_SCHEDULE)
 

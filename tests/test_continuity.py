@@ -169,6 +169,38 @@ def test_cli_previous_week_reports_no_changes_and_writes_changes_html(tmp_path):
     assert (tmp_path / "w2" / "changes.html").exists()
 
 
+def test_render_writes_changes_html_again_only_with_previous(tmp_path):
+    """Printing the week again drops the old comparison (it was of the week before any edit)
+    and says so; with --previous it compares last week with the week as printed now."""
+    import json
+
+    from test_check import run
+
+    from builders import write_workbook
+
+    roster = write_workbook(tmp_path / "roster.xlsx", minimal_roster())
+    assert run("solve", roster, "--out", tmp_path / "w1", "--no-pdf", "-q").exit_code == 0
+    assert run("solve", roster, "--out", tmp_path / "w2", "--no-pdf", "-q",
+               "--previous", tmp_path / "w1" / "schedule.json").exit_code == 0
+    assert (tmp_path / "w2" / "changes.html").exists()
+
+    plain = run("render", roster, tmp_path / "w2" / "schedule.json", "--out", tmp_path / "w2",
+                "--no-pdf")
+    assert plain.exit_code == 0, plain.output
+    assert not (tmp_path / "w2" / "changes.html").exists()
+    assert "Removed changes.html from" in plain.output and "--previous" in plain.output
+    assert "changes" not in json.loads((tmp_path / "w2" / "schedule.json").read_text())
+
+    again = run("render", roster, tmp_path / "w2" / "schedule.json", "--out", tmp_path / "w2",
+                "--no-pdf", "--previous", tmp_path / "w1" / "schedule.json")
+    assert again.exit_code == 0, again.output
+    assert "Changes:  6 patients unchanged" in again.output
+    assert "Removed" not in again.output
+    assert (tmp_path / "w2" / "changes.html").exists()
+    data = json.loads((tmp_path / "w2" / "schedule.json").read_text())
+    assert data["changes"]["summary"].startswith("6 patients unchanged")
+
+
 def test_a_week_kept_from_last_week_is_scored_by_the_rules_alone(tmp_path):
     """The roundtrip roster with Room A renamed: its section moves room, which the exact
     model's continuity term counts. schedule.json's objective is the report's score (that
