@@ -9,6 +9,9 @@ from .domain import Roster
 from .quality import Quality, measure
 from .solution import Schedule
 
+# Starts the warning that says why an unedited week is printed as edited (the report reads it).
+EDITED_BECAUSE = "Printed as edited: "
+
 
 @dataclass
 class Reprint:
@@ -52,5 +55,5 @@ def reprint(roster: Roster, week: Schedule, broken: list[Violation]) -> Reprint:
     else:
         printed.status, printed.stats = week.status, dict(week.stats)
         return Reprint(printed, quality, "")
-    printed.warnings.append(f"Printed as edited: {why}.")
+    printed.warnings.append(f"{EDITED_BECAUSE}{why}.")
     return Reprint(printed, quality, why)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ..domain import Roster
 from ..quality import BALANCED_SPREAD, CAUSES, Miss, Quality, RuleResult, StaffLoad
+from ..reprint import EDITED_BECAUSE
 from ..rules import RULE_BY_KEY
 from ..solution import Schedule
 from ..summary import STATUS_TEXT
@@ -102,11 +103,21 @@ class Verdict:
 def verdict(roster: Roster, schedule: Schedule, quality: Quality) -> Verdict:
     return Verdict(
         status=schedule.status,
-        status_text=STATUS_TEXT.get(schedule.status, ""),
+        status_text=status_text(schedule),
         score=score_sentence(quality, schedule.stats.get("bound_with_last_week")),
         advice=gap_advice(schedule, quality),
         facts=week_facts(roster, schedule),
     )
+
+
+def status_text(schedule: Schedule) -> str:
+    """The status in words; for a week `render` printed as edited although nobody edited it,
+    the reason it gave instead of the guess 'edited by hand, or the roster changed'."""
+    why = next((w[len(EDITED_BECAUSE):].rstrip(".") for w in schedule.warnings
+                if w.startswith(EDITED_BECAUSE)), None)
+    if schedule.status == "edited" and why:
+        return f"changed since scheduling: {why}; quality recounted"
+    return STATUS_TEXT.get(schedule.status, "")
 
 
 def proven_best(quality: Quality) -> bool:
