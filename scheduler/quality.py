@@ -471,8 +471,9 @@ def _own_therapist_detail(week: _Week, patient) -> tuple[str | None, str | None]
     for sec in led:
         by_reason[_kept_out_by(week, patient, sec, apart)].append(sec)
     # The sections someone could be moved into first; full ones last.
-    order = sorted(by_reason, key=lambda r: (r == FULL, r))
-    cause = "seat" if SEAT in by_reason else "full" if order == [FULL] else "times"
+    order = sorted(by_reason, key=lambda r: (r.startswith(FULL), r))
+    cause = ("seat" if SEAT in by_reason else
+             "full" if all(r.startswith(FULL) for r in order) else "times")
     return cause, " ".join([f"{reason}: {_sections_text(week, by_reason[reason])}."
                             for reason in order]
                            + ([] if cause == "seat" else _days_full(week, patient, therapist)))
@@ -513,9 +514,11 @@ def _kept_out_by(week: _Week, patient, sec: Section, apart: set[str]) -> str:
         return "Meets in a room without the features this patient needs"
     if apart & set(sec.patients):
         return "Has someone this patient is kept apart from"
-    if len(sec.patients) >= min([group.max_size] + [r.capacity for r in rooms]):
-        return FULL
     clashes = sorted(week.label(o) for o in week.clashes(patient.id, sec))
+    if len(sec.patients) >= min([group.max_size] + [r.capacity for r in rooms]):
+        # Both named: a seat made there would not be enough without moving their other group.
+        return FULL + (", and meets at the same time as their " + ", ".join(clashes)
+                       if clashes else "")
     if clashes:
         return "Meets at the same time as their " + ", ".join(clashes)
     return SEAT

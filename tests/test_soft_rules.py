@@ -333,7 +333,16 @@ def test_a_full_section_of_the_therapist_is_named():
 
     r, s = own_therapist_week(b_members=("P2", "P3"))
     (miss,) = measure(r, s).rule("own_therapist").misses
-    assert miss.detail == "Full: G B."
+    assert (miss.cause, miss.detail) == ("full", "Full: G B.")
+
+
+def test_a_full_section_that_also_clashes_with_the_patients_other_group_names_both():
+    from scheduler.quality import measure
+
+    r, s = own_therapist_week(b_members=("P2", "P3"), second_group=True)
+    (miss,) = measure(r, s).rule("own_therapist").misses
+    assert (miss.cause, miss.detail) == (
+        "full", "Full, and meets at the same time as their H: G B.")
 
 
 @pytest.mark.parametrize("s2, tail", [
