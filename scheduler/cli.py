@@ -391,8 +391,8 @@ def render(roster: Path, schedule: Path, out_dir: Path, pdf: bool, force: bool, 
     again = reprint(data, week, broken)
     printed, quality = again.schedule, again.quality
     changes = compare(last_week, printed, data) if last_week else None
-    # A comparison written by `solve --previous` is of the week before these edits: it is
-    # removed rather than left to contradict the new printouts, and the user told so.
+    # A comparison written by `solve --previous` may be of the week before these edits: it
+    # is removed rather than left to contradict the new printouts, and the user told so.
     dropped = [] if changes else [name for name in ("changes.html", "changes.pdf")
                                   if (Path(out_dir) / name).exists()]
     written = write_outputs(data, printed, out_dir, pdf=pdf, protect=(roster,), quality=quality,
@@ -412,9 +412,9 @@ def render(roster: Path, schedule: Path, out_dir: Path, pdf: bool, force: bool, 
     click.echo(f"  Wrote {len(written)} files to {out_dir}/: "
                + ", ".join(p.name for p in written))
     if dropped:
-        click.echo(f"  Removed {' and '.join(dropped)} from {out_dir}/: it compared last week "
-                   "with the week as it was before. To print the comparison again, add "
-                   "--previous with last week's schedule.json.")
+        click.echo(f"  Removed {' and '.join(dropped)} (the comparison with last week) from "
+                   f"{out_dir}/: render writes it only when given last week's schedule.json "
+                   "with --previous.")
     if broken:
         sys.exit(EXIT_NO_SCHEDULE)
 

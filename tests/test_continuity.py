@@ -188,7 +188,8 @@ def test_render_writes_changes_html_again_only_with_previous(tmp_path):
                 "--no-pdf")
     assert plain.exit_code == 0, plain.output
     assert not (tmp_path / "w2" / "changes.html").exists()
-    assert "Removed changes.html from" in plain.output and "--previous" in plain.output
+    assert "Removed changes.html (the comparison with last week)" in plain.output
+    assert "--previous" in plain.output
     assert "changes" not in json.loads((tmp_path / "w2" / "schedule.json").read_text())
 
     again = run("render", roster, tmp_path / "w2" / "schedule.json", "--out", tmp_path / "w2",
