@@ -187,12 +187,14 @@ def solve(roster: Path, out_dir: Path, time_limit, pdf, workers, seed, quiet, be
         click.echo("Writing the timetables" + (" and PDFs" if pdf else "") + "...", err=True)
     changes = compare(last_week, result.schedule, data) if last_week else None
     quality = measure(data, result.schedule)
+    earlier = _outputs_in(out_dir)
     written = write_outputs(data, result.schedule, out_dir, pdf=pdf, protect=(roster,),
                             changes=changes, quality=quality)
     for line in summary_lines(data, result.schedule, changes, quality):
         click.echo(line)
     click.echo(f"  Wrote {len(written)} files to {out_dir}/: "
                + ", ".join(p.name for p in written))
+    _say_removed(out_dir, earlier, written)
     if result.schedule.unmet:
         click.echo("The week is INCOMPLETE (see 'Not met' above); it is marked so on every "
                    "printout.", err=True)
@@ -379,7 +381,10 @@ def render(roster: Path, schedule: Path, out_dir: Path, pdf: bool, force: bool, 
     from .summary import quality_lines
 
     data, week, broken = _read_and_check(roster, schedule)
-    last_week = read_schedule(previous) if previous else None
+    if previous and Path(previous).resolve() == Path(schedule).resolve():
+        raise click.BadParameter("give last week's schedule.json, not this week's (to see "
+                                 "what your edits changed, use 'scheduler diff').",
+                                 param_hint="'--previous'")
     if broken:
         _print_broken(broken, err=True)
         if not force:
@@ -388,13 +393,16 @@ def render(roster: Path, schedule: Path, out_dir: Path, pdf: bool, force: bool, 
             sys.exit(EXIT_NO_SCHEDULE)
         click.echo("Printing anyway (--force): every printout and schedule.json list these "
                    "broken rules.", err=True)
+    last_week = read_schedule(previous) if previous else None
     again = reprint(data, week, broken)
     printed, quality = again.schedule, again.quality
+    if last_week and last_week.week_of and printed.week_of \
+            and last_week.week_of >= printed.week_of:
+        click.echo(f"Note: --previous {previous} is the week of {last_week.week_of:%a %d %b %Y}, "
+                   "not a week before this one; changes.html compares with it all the same.",
+                   err=True)
     changes = compare(last_week, printed, data) if last_week else None
-    # A comparison written by `solve --previous` may be of the week before these edits: it
-    # is removed rather than left to contradict the new printouts, and the user told so.
-    dropped = [] if changes else [name for name in ("changes.html", "changes.pdf")
-                                  if (Path(out_dir) / name).exists()]
+    earlier = _outputs_in(out_dir)
     written = write_outputs(data, printed, out_dir, pdf=pdf, protect=(roster,), quality=quality,
                             changes=changes)
     if printed.status != "edited":
@@ -411,12 +419,32 @@ def render(roster: Path, schedule: Path, out_dir: Path, pdf: bool, force: bool, 
         click.echo(f"  Changes:  {changes.summary_line()}")
     click.echo(f"  Wrote {len(written)} files to {out_dir}/: "
                + ", ".join(p.name for p in written))
-    if dropped:
-        click.echo(f"  Removed {' and '.join(dropped)} (the comparison with last week) from "
-                   f"{out_dir}/: render writes it only when given last week's schedule.json "
-                   "with --previous.")
+    _say_removed(out_dir, earlier, written)
     if broken:
         sys.exit(EXIT_NO_SCHEDULE)
+
+
+def _outputs_in(out_dir: Path) -> set[str]:
+    """The output files an earlier run left in out_dir."""
+    from .output import output_names
+
+    return {name for name in output_names(True, changes=True) if (Path(out_dir) / name).is_file()}
+
+
+def _say_removed(out_dir: Path, earlier: set[str], written: list[Path]) -> None:
+    """Name the earlier outputs this run removed (write_outputs drops them, as they would no
+    longer match the week), and how to get them back."""
+    removed = sorted(earlier - {p.name for p in written})
+    if not removed:
+        return
+    how = []
+    if any(name.startswith("changes.") for name in removed):
+        how.append("To print the comparison with last week again, add --previous with last "
+                   "week's schedule.json.")
+    if any(name.endswith(".pdf") and not name.startswith("changes.") for name in removed):
+        how.append("Leave out --no-pdf to write the PDFs.")
+    click.echo(" ".join([f"  Removed from {out_dir}/, as they would no longer match this week: "
+                         + ", ".join(removed) + "."] + how))
 
 
 def _read_and_check(roster: Path, schedule: Path):

@@ -188,8 +188,8 @@ def test_render_writes_changes_html_again_only_with_previous(tmp_path):
                 "--no-pdf")
     assert plain.exit_code == 0, plain.output
     assert not (tmp_path / "w2" / "changes.html").exists()
-    assert "Removed changes.html (the comparison with last week)" in plain.output
-    assert "--previous" in plain.output
+    assert ("Removed from " in plain.output and ": changes.html. To print the comparison "
+            "with last week again, add --previous" in plain.output), plain.output
     assert "changes" not in json.loads((tmp_path / "w2" / "schedule.json").read_text())
 
     again = run("render", roster, tmp_path / "w2" / "schedule.json", "--out", tmp_path / "w2",
@@ -200,6 +200,30 @@ def test_render_writes_changes_html_again_only_with_previous(tmp_path):
     assert (tmp_path / "w2" / "changes.html").exists()
     data = json.loads((tmp_path / "w2" / "schedule.json").read_text())
     assert data["changes"]["summary"].startswith("6 patients unchanged")
+
+    # This week's own file is not last week's; a week that is not earlier gets a note.
+    same = run("render", roster, tmp_path / "w2" / "schedule.json", "--out", tmp_path / "w2",
+               "--no-pdf", "--previous", tmp_path / "w2" / "schedule.json")
+    assert same.exit_code == 2 and "not this week's" in same.output, same.output
+    later = run("render", roster, tmp_path / "w2" / "schedule.json", "--out", tmp_path / "w3",
+                "--no-pdf", "--previous", tmp_path / "w1" / "schedule.json")
+    assert later.exit_code == 0 and "not a week before this one" in later.output
+
+
+def test_a_run_that_leaves_out_earlier_pdfs_names_them(tmp_path):
+    from test_check import run
+
+    from builders import write_workbook
+
+    roster = write_workbook(tmp_path / "roster.xlsx", minimal_roster())
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "staff.pdf").write_bytes(b"%PDF-1.7 from an earlier run")
+    first = run("solve", roster, "--out", out, "--no-pdf", "-q")
+    assert first.exit_code == 0 and not (out / "staff.pdf").exists()
+    assert ": staff.pdf. Leave out --no-pdf to write the PDFs." in first.output, first.output
+    second = run("solve", roster, "--out", out, "--no-pdf", "-q")
+    assert "Removed" not in second.output
 
 
 def test_a_week_kept_from_last_week_is_scored_by_the_rules_alone(tmp_path):

@@ -116,7 +116,7 @@ def status_text(schedule: Schedule) -> str:
     why = next((w[len(EDITED_BECAUSE):].rstrip(".") for w in schedule.warnings
                 if w.startswith(EDITED_BECAUSE)), None)
     if schedule.status == "edited" and why:
-        return f"changed since scheduling: {why}; quality recounted"
+        return f"printed as edited, as {why}; quality recounted"
     return STATUS_TEXT.get(schedule.status, "")
 
 
