@@ -170,8 +170,8 @@ def test_cli_previous_week_reports_no_changes_and_writes_changes_html(tmp_path):
 
 
 def test_render_writes_changes_html_again_only_with_previous(tmp_path):
-    """Printing the week again drops the old comparison (it was of the week before any edit)
-    and says so; with --previous it compares last week with the week as printed now."""
+    """Printing the week again drops the old comparison (it may be of the week before an
+    edit) and says so; with --previous it compares last week with the week as printed now."""
     import json
 
     from test_check import run
@@ -201,13 +201,14 @@ def test_render_writes_changes_html_again_only_with_previous(tmp_path):
     data = json.loads((tmp_path / "w2" / "schedule.json").read_text())
     assert data["changes"]["summary"].startswith("6 patients unchanged")
 
-    # This week's own file is not last week's; a week that is not earlier gets a note.
-    same = run("render", roster, tmp_path / "w2" / "schedule.json", "--out", tmp_path / "w2",
-               "--no-pdf", "--previous", tmp_path / "w2" / "schedule.json")
-    assert same.exit_code == 2 and "not this week's" in same.output, same.output
-    later = run("render", roster, tmp_path / "w2" / "schedule.json", "--out", tmp_path / "w3",
-                "--no-pdf", "--previous", tmp_path / "w1" / "schedule.json")
-    assert later.exit_code == 0 and "not a week before this one" in later.output
+    # The week printed is not its own last week; a week that is not earlier gets a note
+    # (both of this test's weeks are of the same Week of).
+    itself = run("render", roster, tmp_path / "w2" / "schedule.json", "--out", tmp_path / "w2",
+                 "--no-pdf", "--previous", tmp_path / "w2" / "schedule.json")
+    assert itself.exit_code == 2 and "not this week's" in itself.output, itself.output
+    same_week = run("render", roster, tmp_path / "w2" / "schedule.json", "--out",
+                    tmp_path / "w3", "--no-pdf", "--previous", tmp_path / "w1" / "schedule.json")
+    assert same_week.exit_code == 0 and "not a week before this one" in same_week.output
 
 
 def test_a_run_that_leaves_out_earlier_pdfs_names_them(tmp_path):
