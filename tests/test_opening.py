@@ -11,11 +11,11 @@ from test_reseat import exchanged, members, week_of
 from test_stepwise import part_of
 from tiny import group, patient, program, room, roster, slots, staff
 
-from scheduler.solver.opening import open_for_therapists
+from scheduler.solver.opening import open_for_therapists, open_with_others
 from scheduler.solver.pinned import PinnedSection
 
 
-def own_roster(n=4, min_size=2, p2_away=False, seats=10):
+def own_roster(n=4, min_size=2, p2_away=False, seats=10, others_away=False):
     return roster(
         slot_list=slots("Mon 9:00-10:00", "Mon 10:00-11:00"),
         groups=[group("A", min_size=min_size)],
@@ -24,12 +24,12 @@ def own_roster(n=4, min_size=2, p2_away=False, seats=10):
         patient_list=[patient("P1", therapist="S2"),
                       patient("P2", therapist="S2",
                               unavailable="Mon 10:00-11:00" if p2_away else "")]
-        + [patient(f"P{i}") for i in range(3, n + 1)])
+        + [patient(f"P{i}", unavailable="Mon 10:00-11:00" if others_away else "")
+           for i in range(3, n + 1)])
 
 
-def run(r, n=4):
-    return exchanged(r, {"A": [("S1", 0, "R1", [f"P{i}" for i in range(1, n + 1)])]},
-                     open_for_therapists)
+def run(r, n=4, opener=open_for_therapists):
+    return exchanged(r, {"A": [("S1", 0, "R1", [f"P{i}" for i in range(1, n + 1)])]}, opener)
 
 
 def test_a_therapist_opens_a_section_for_their_patients():
@@ -40,8 +40,28 @@ def test_a_therapist_opens_a_section_for_their_patients():
         == {"S2"}
 
 
-def test_no_section_opens_for_fewer_than_its_min_size():
-    steps, made = run(own_roster(p2_away=True))  # only P1 can come at 10:00
+@pytest.mark.parametrize("opener, others_away", [(open_for_therapists, False),
+                                                  (open_with_others, True)])
+def test_no_section_opens_for_fewer_than_its_min_size(opener, others_away):
+    # Only P1 can come at 10:00; open_with_others finds nobody else free then either.
+    steps, made = run(own_roster(p2_away=True, others_away=others_away), opener=opener)
+    assert made == 0 and members(steps) == {("A", 0): ("P1", "P2", "P3", "P4")}
+
+
+def test_a_member_who_loses_nothing_by_moving_makes_up_min_size():
+    # Only P1 of S2's patients can come at 10:00; P3, whose therapist (none) leads nothing
+    # of A, comes too, so that the section reaches Min size 2 and P1 sees S2.
+    steps, made = run(own_roster(p2_away=True), opener=open_with_others)
+    assert made == 1
+    assert members(steps) == {("A", 0): ("P2", "P4"), ("A", 1): ("P1", "P3")}
+
+
+def test_no_one_who_would_lose_their_own_therapist_makes_up_min_size():
+    # P3 and P4 see their therapist S1 in A at 9:00: moving them would cost that.
+    r = own_roster(p2_away=True)
+    r = replace(r, patients=[p if p.id in ("P1", "P2") else replace(p, primary_therapist="S1")
+                             for p in r.patients])
+    steps, made = run(r, opener=open_with_others)
     assert made == 0 and members(steps) == {("A", 0): ("P1", "P2", "P3", "P4")}
 
 
@@ -55,7 +75,8 @@ def test_a_new_section_takes_no_more_than_its_room_seats():
     assert made == 1 and members(steps) == {("A", 0): ("P2", "P3", "P4"), ("A", 1): ("P1",)}
 
 
-def test_no_section_opens_for_patients_kept_apart():
+@pytest.mark.parametrize("opener", [open_for_therapists, open_with_others])
+def test_no_section_opens_for_patients_kept_apart(opener):
     # P1 and P2 may not share a section; either alone is below Min size 2.
     r = roster(
         slot_list=slots("Mon 9:00-10:00", "Mon 10:00-11:00"),
@@ -66,8 +87,15 @@ def test_no_section_opens_for_patients_kept_apart():
                       patient("P2", therapist="S2")] + [patient(f"P{i}") for i in range(3, 7)])
     steps, made = exchanged(r, {"A": [("S1", 0, "R1", ["P1", "P3", "P4"]),
                                       ("S3", 0, "R3", ["P2", "P5", "P6"])]},
-                            open_for_therapists)
-    assert made == 0
+                            opener)
+    if opener is open_for_therapists:
+        assert made == 0
+        return
+    # Either alone is below Min size 2: P1 opens one with P5, the one of the others whose
+    # section keeps its Min size without them; P2 never joins P1.
+    assert made == 1
+    assert sorted(d.members for ds in steps.week.values() for d in ds) == [
+        ("P1", "P5"), ("P2", "P6"), ("P3", "P4")]
 
 
 def test_no_section_opens_past_the_therapists_max_per_week():

@@ -9,6 +9,10 @@ the therapist and one room are free, within the therapist's day and week caps, a
 the therapist's patients who miss them and are free then (their own section of the group
 aside), within their day caps and Min hours, leave their sections of the group for it. It
 opens only when at least the group's Min size can come; the sections left keep theirs.
+A second run, after every other exchange, lets members who lose nothing by moving make up
+that Min size when too few of the therapist's patients can come (open_with_others): on a
+generated 600-patient center, two DBT-only therapists had two patients each who could see
+them in no other way.
 
 A therapist with no free time may first give up a section that none of their own patients
 are in, when every member can move to another section of its group (reseat.close_section):
@@ -40,6 +44,16 @@ def open_for_therapists(steps, out_of_time) -> int:
     return only_if_better(steps, lambda: _Opener(steps).run(out_of_time))
 
 
+def open_with_others(steps, out_of_time) -> int:
+    """As open_for_therapists, where too few of a therapist's patients can come to reach
+    the group's Min size: members who lose nothing by moving make it up. Run after every
+    other exchange (regroup.py among them), which would seat those patients without
+    another section."""
+    if steps.last:
+        return 0
+    return only_if_better(steps, lambda: _Opener(steps, fill=True).run(out_of_time))
+
+
 def missing_therapists(steps) -> list[tuple[tuple[str, int], list[str]]]:
     """(therapist, part) -> their patients in that therapy group part who see them in no
     therapy group though they could lead it; most such patients first."""
@@ -59,8 +73,9 @@ def missing_therapists(steps) -> list[tuple[tuple[str, int], list[str]]]:
 class _Opener:
     """Who is busy when, and who misses their therapist, over the whole week."""
 
-    def __init__(self, steps):
+    def __init__(self, steps, fill: bool = False):
         self.steps = steps
+        self.fill = fill
         self.plan = steps.plan
         self.roster = steps.plan.roster
         self.day_of = steps.day_of
@@ -115,9 +130,10 @@ class _Opener:
         patterns = sorted((tuple(sorted(c)) for c in seen
                            if self._within_cap(("s", sid), staff.max_per_day, c)),
                           key=lambda c: (spread_units(c, self.day_of), c))[:MOST_PATTERNS]
+        fillers = self._fillers(sid, part, pids) if self.fill else []
         current = {pid: next((d for d in self.steps.week.get(part, ()) if pid in d.members),
-                             None) for pid in pids}
-        best = None
+                             None) for pid in pids + fillers}
+        best, best_key = None, None
         for slots in patterns:
             room = next((r for r in gp.rooms
                          if all(t in self.plan.room_slots[r.name] and ("r", r.name, t)
@@ -125,8 +141,15 @@ class _Opener:
             if room is None:
                 continue
             come = self._who_can_come(part, slots, pids, current, room)
-            if len(come) >= g.min_size and (best is None or len(come) > len(best[2])):
-                best = (slots, room, come)
+            seated = len(come)
+            if 0 < seated < g.min_size and fillers:
+                # Too few to open alone: members who lose nothing by moving make up Min size
+                # (the ones who come first keep their places in the list).
+                come = self._who_can_come(part, slots, come + fillers, current, room)
+                come = come[:g.min_size]
+            key = (seated, -(len(come) - seated))
+            if seated and len(come) >= g.min_size and (best is None or key > best_key):
+                best, best_key = (slots, room, come), key
         if best is None:
             return False
         slots, room, come = best
@@ -143,6 +166,19 @@ class _Opener:
         week.append(new)
         self._count(new, +1)
         return True
+
+    def _fillers(self, sid: str, part: int, pids: list[str]) -> list[str]:
+        """Members of this part's sections who could move to a new section of sid's without
+        losing their own therapist in group: sid's own patients first, then those whose
+        therapist does not lead the section they are in."""
+        missing = set(pids)
+        out = []
+        for d in self.steps.week.get(part, ()):
+            for m in d.members:
+                own = self.therapist.get(m)
+                if m not in missing and (own == sid or own != d.facilitator):
+                    out.append(m)
+        return sorted(out, key=lambda m: (self.therapist.get(m) != sid, m))
 
     def _give_up_then_open(self, sid: str, part: int, pids: list[str], out_of_time) -> bool:
         """Open after sid gives up a section that none of their own patients are in and the

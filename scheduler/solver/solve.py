@@ -26,7 +26,7 @@ from .lacking import lacking
 from .pinned import pinned_sections
 from .plan import Plan, make_plan
 from .mix import mix_swaps
-from .opening import open_for_therapists
+from .opening import open_for_therapists, open_with_others
 from .rebalance import rebalance_facilitators
 from .regroup import regroup_for_therapists
 from .reseat import make_room_for_therapists, reseat_for_therapists
@@ -268,7 +268,8 @@ EXCHANGES = (("electives_dropped", drop_unneeded_electives),
              ("therapist_swaps", therapist_swaps), ("therapist_reseats", reseat_for_therapists),
              ("therapist_seats_made", make_room_for_therapists),
              ("sections_opened", open_for_therapists),
-             ("therapist_regroups", regroup_for_therapists), ("mix_swaps", mix_swaps),
+             ("therapist_regroups", regroup_for_therapists),
+             ("sections_opened", open_with_others), ("mix_swaps", mix_swaps),
              ("handed_over", rebalance_facilitators))
 
 
