@@ -187,14 +187,11 @@ def solve(roster: Path, out_dir: Path, time_limit, pdf, workers, seed, quiet, be
         click.echo("Writing the timetables" + (" and PDFs" if pdf else "") + "...", err=True)
     changes = compare(last_week, result.schedule, data) if last_week else None
     quality = measure(data, result.schedule)
-    earlier = _outputs_in(out_dir)
-    written = write_outputs(data, result.schedule, out_dir, pdf=pdf, protect=(roster,),
+    outputs = write_outputs(data, result.schedule, out_dir, pdf=pdf, protect=(roster,),
                             changes=changes, quality=quality)
     for line in summary_lines(data, result.schedule, changes, quality):
         click.echo(line)
-    click.echo(f"  Wrote {len(written)} files to {out_dir}/: "
-               + ", ".join(p.name for p in written))
-    _say_removed(out_dir, earlier, written)
+    _say_written(out_dir, outputs)
     if result.schedule.unmet:
         click.echo("The week is INCOMPLETE (see 'Not met' above); it is marked so on every "
                    "printout.", err=True)
@@ -402,8 +399,7 @@ def render(roster: Path, schedule: Path, out_dir: Path, pdf: bool, force: bool, 
                    "not a week before this one; changes.html compares with it all the same.",
                    err=True)
     changes = compare(last_week, printed, data) if last_week else None
-    earlier = _outputs_in(out_dir)
-    written = write_outputs(data, printed, out_dir, pdf=pdf, protect=(roster,), quality=quality,
+    outputs = write_outputs(data, printed, out_dir, pdf=pdf, protect=(roster,), quality=quality,
                             changes=changes)
     if printed.status != "edited":
         what = "the week as solved (not edited since)"
@@ -417,24 +413,16 @@ def render(roster: Path, schedule: Path, out_dir: Path, pdf: bool, force: bool, 
         click.echo(line)
     if changes is not None:
         click.echo(f"  Changes:  {changes.summary_line()}")
-    click.echo(f"  Wrote {len(written)} files to {out_dir}/: "
-               + ", ".join(p.name for p in written))
-    _say_removed(out_dir, earlier, written)
+    _say_written(out_dir, outputs)
     if broken:
         sys.exit(EXIT_NO_SCHEDULE)
 
 
-def _outputs_in(out_dir: Path) -> set[str]:
-    """The output files an earlier run left in out_dir."""
-    from .output import output_names
-
-    return {name for name in output_names(True, changes=True) if (Path(out_dir) / name).is_file()}
-
-
-def _say_removed(out_dir: Path, earlier: set[str], written: list[Path]) -> None:
-    """Name the earlier outputs this run removed (write_outputs drops them, as they would no
-    longer match the week), and how to get them back."""
-    removed = sorted(earlier - {p.name for p in written})
+def _say_written(out_dir: Path, outputs) -> None:
+    """The files written, and the earlier outputs removed with how to get them back."""
+    click.echo(f"  Wrote {len(outputs.written)} files to {out_dir}/: "
+               + ", ".join(p.name for p in outputs.written))
+    removed = outputs.removed
     if not removed:
         return
     how = []

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
@@ -47,10 +48,16 @@ def schedule_json(roster: Roster, schedule: Schedule, quality: Quality | None = 
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
+@dataclass
+class Outputs:
+    written: list[Path]  # every file this run wrote
+    removed: list[str]  # names of earlier outputs it removed, as they would no longer match
+
+
 def write_outputs(roster: Roster, schedule: Schedule, out_dir: Path, pdf: bool = True,
                   protect: tuple[Path, ...] = (), changes: Changes | None = None,
-                  quality: Quality | None = None) -> list[Path]:
-    """Render everything, then move it into out_dir. Returns the written paths.
+                  quality: Quality | None = None) -> Outputs:
+    """Render everything, then move it into out_dir.
 
     protect: files that must never be overwritten (the roster itself).
     changes: the comparison with last week; adds changes.html and a `changes` object.
@@ -90,9 +97,12 @@ def write_outputs(roster: Roster, schedule: Schedule, out_dir: Path, pdf: bool =
             os.replace(staging / name, out_dir / name)
             written.append(out_dir / name)
         # Files from an earlier run that this run does not write would no longer match.
-        for stale in set(output_names(True, changes=True)) - set(names):
-            (out_dir / stale).unlink(missing_ok=True)
-        return written
+        removed = []
+        for stale in sorted(set(output_names(True, changes=True)) - set(names)):
+            if (out_dir / stale).is_file():
+                (out_dir / stale).unlink()
+                removed.append(stale)
+        return Outputs(written, removed)
     except OSError as exc:
         raise OutputError(f"Could not write the schedule into {out_dir}: {exc.strerror or exc}.") from exc
     finally:

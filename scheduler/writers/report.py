@@ -300,7 +300,8 @@ def search_advice(schedule: Schedule, quality: Quality) -> bool:
     """Whether to say, once for every rule, that a longer search or a higher weight may meet
     more: not where searching longer may not help, nor when only rules that are off
     (weight 0) have misses that could be improved."""
-    return searching_longer_may_help(schedule, quality) and any(r.weight > 0 and any(not m.unavoidable for m in r.misses) for r in quality.rules)
+    return searching_longer_may_help(schedule, quality) and any(
+        r.weight > 0 and any(not m.unavoidable for m in r.misses) for r in quality.rules)
 
 
 def improve_hint(result: RuleResult, best: bool) -> str:
